@@ -1,0 +1,56 @@
+// The page fixture every e2e test uses: it opens the studio on WebGPU (SwiftShader allowed) and
+// fails the test on any console error, uncaught error, dialog or request outside the app's origin.
+
+import { test as base, expect, type Page } from '@playwright/test';
+
+export interface Watch {
+  consoleErrors: string[];
+  offOrigin: string[];
+  dialogs: string[];
+}
+
+const APP_ORIGIN = 'http://127.0.0.1:4173';
+const LOCAL_SCHEMES = ['data:', 'blob:'];
+
+export const test = base.extend<{ watch: Watch }>({
+  watch: async ({ page, context }, use) => {
+    const watch: Watch = { consoleErrors: [], offOrigin: [], dialogs: [] };
+    page.on('console', (m) => {
+      if (m.type() === 'error') watch.consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => watch.consoleErrors.push(`uncaught: ${e.message}`));
+    page.on('worker', (w) => w.on('console', (m) => m.type() === 'error' && watch.consoleErrors.push(`worker: ${m.text()}`)));
+    context.on('request', (r) => {
+      const url = r.url();
+      if (!url.startsWith(APP_ORIGIN) && !LOCAL_SCHEMES.some((s) => url.startsWith(s))) watch.offOrigin.push(url);
+    });
+    await use(watch);
+    expect(watch.consoleErrors, 'console errors').toEqual([]);
+    expect(watch.offOrigin, 'requests outside the app origin').toEqual([]);
+  },
+});
+
+export { expect };
+
+/** Opens the studio; `demo: false` starts without the first-visit demo. */
+export async function openStudio(page: Page, opts: { demo?: boolean } = {}): Promise<void> {
+  const params = new URLSearchParams({ backend: 'webgpu', allowFallbackAdapter: '1' });
+  if (opts.demo === false) params.set('demo', '0');
+  await page.goto(`/?${params.toString()}`);
+  await expect(page.getByTestId('backend-name')).toHaveText('webgpu', { timeout: 60_000 });
+}
+
+export async function imageCount(page: Page): Promise<number> {
+  const text = await page.getByTestId('image-count').innerText();
+  const m = /^(\d+) image/.exec(text);
+  if (!m?.[1]) throw new Error(`image count text "${text}" is not "<n> images"`);
+  return Number(m[1]);
+}
+
+export async function waitForIngest(page: Page): Promise<{ added: number; skipped: number }> {
+  const summary = page.getByTestId('ingest-summary');
+  await expect(summary).toBeVisible({ timeout: 90_000 });
+  const m = /^(\d+) added, (\d+) skipped/.exec(await summary.innerText());
+  if (!m?.[1] || !m[2]) throw new Error('the ingest summary is not "<n> added, <m> skipped"');
+  return { added: Number(m[1]), skipped: Number(m[2]) };
+}

@@ -1,0 +1,69 @@
+// The dataset's thumbnails in a virtualised grid: only the visible rows are in the DOM, so
+// thousands of images scroll as smoothly as ten.
+
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState } from 'react';
+import { useStudio } from '../store';
+
+const CELL = 120;
+const GAP = 6;
+
+export function ImageGrid() {
+  const images = useStudio((s) => s.images);
+  const thumbUrls = useStudio((s) => s.thumbUrls);
+  const selectedId = useStudio((s) => s.selectedId);
+  const select = useStudio((s) => s.selectImage);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const columns = useColumns(scrollRef);
+  const rows = Math.ceil(images.length / columns);
+  const virtualizer = useVirtualizer({
+    count: rows,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => CELL + GAP,
+    overscan: 4,
+  });
+
+  return (
+    <section className="grid-panel" aria-label="Images">
+      <div ref={scrollRef} className="grid-scroll" data-testid="image-grid" tabIndex={-1}>
+        {images.length === 0 && <p className="empty">No images yet. Drop a folder here or try the demo dataset.</p>}
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((row) => (
+            <div
+              key={row.key}
+              className="grid-row"
+              style={{ transform: `translateY(${row.start}px)`, gridTemplateColumns: `repeat(${columns}, ${CELL}px)` }}
+            >
+              {images.slice(row.index * columns, (row.index + 1) * columns).map((img) => (
+                <button
+                  key={img.id}
+                  type="button"
+                  className={`thumb ${img.id === selectedId ? 'selected' : ''}`}
+                  aria-pressed={img.id === selectedId}
+                  title={img.path}
+                  onClick={() => select(img.id)}
+                >
+                  <img src={thumbUrls[img.id]} alt={img.path} width={CELL} height={CELL} loading="lazy" />
+                </button>
+              ))}
+            </div>
+          ))}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function useColumns(ref: React.RefObject<HTMLDivElement | null>): number {
+  const [columns, setColumns] = useState(4);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const observer = new ResizeObserver(() => {
+      setColumns(Math.max(1, Math.floor((el.clientWidth - GAP) / (CELL + GAP))));
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [ref]);
+  return columns;
+}

@@ -1,0 +1,53 @@
+// The only place that talks to the worker: creates it once, sends commands, and turns every
+// worker event into a store action.
+
+import { assertNever, isWorkerEvent, type Command, type WorkerEvent } from '../worker/protocol';
+import { useStudio } from './index';
+import { demoOnFirstVisit } from './settings';
+import { setSender } from './transport';
+
+let worker: Worker | null = null;
+
+export function startBridge(): void {
+  if (worker) return;
+  worker = new Worker(new URL('../worker/training.worker.ts', import.meta.url), { type: 'module', name: 'training' });
+  const w = worker;
+  setSender((command: Command) => w.postMessage(command));
+  w.onmessage = (event: MessageEvent<unknown>) => {
+    if (isWorkerEvent(event.data)) onEvent(event.data);
+    else useStudio.getState().reportError('protocol', 'the worker sent a message without a type');
+  };
+  w.onerror = (event: ErrorEvent) => {
+    useStudio.getState().reportError('worker', event.message || 'the training worker stopped with an error');
+  };
+  const { backendSettings } = useStudio.getState();
+  w.postMessage({
+    type: 'init',
+    options: { ...backendSettings, assetBase: import.meta.env.BASE_URL, demoOnFirstVisit: demoOnFirstVisit() },
+  } satisfies Command);
+}
+
+function onEvent(event: WorkerEvent): void {
+  const s = useStudio.getState();
+  switch (event.type) {
+    case 'ready':
+      return s.backendReady(event.report);
+    case 'dataset':
+      return s.datasetLoadedFromCache(event.images);
+    case 'ingestStarted':
+      return s.ingestStarted(event.jobId, event.total, event.source);
+    case 'ingestProgress':
+      return s.ingestProgressed(event);
+    case 'ingestDone':
+      return s.ingestFinished(event.summary);
+    case 'datasetCleared':
+      return s.datasetCleared();
+    case 'image':
+      return s.previewLoaded(event.id, event.blob);
+    case 'error':
+      if (event.where === 'backend') s.backendFailed(event.message);
+      return s.reportError(event.where, event.message);
+    default:
+      return assertNever(event);
+  }
+}

@@ -1,0 +1,16 @@
+// The studio's store: slices combined into one zustand store. Slow state only; per-step data
+// (losses) will live in ring buffers read on animation frames, not here.
+
+import { create } from 'zustand';
+import { createBackendSlice, type BackendSlice } from './backendSlice';
+import { createDatasetSlice, type DatasetSlice } from './datasetSlice';
+import { createErrorSlice, type ErrorSlice } from './errorSlice';
+import { loadBackendSettings } from './settings';
+
+export type StudioState = BackendSlice & DatasetSlice & ErrorSlice;
+
+export const useStudio = create<StudioState>()((...a) => ({
+  ...createBackendSlice(loadBackendSettings())(...a),
+  ...createDatasetSlice(...a),
+  ...createErrorSlice(...a),
+}));

@@ -1,0 +1,85 @@
+// The dataset cache in IndexedDB: resized copies, thumbnails and metadata of every image, so a
+// reload never asks for the folder again. Each batch is written in one transaction: it lands
+// whole or not at all, which keeps the cache consistent when the storage quota runs out.
+
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { ImageMeta, ImageWithThumb } from './protocol';
+
+export interface StoredImage {
+  id: string;
+  meta: ImageMeta;
+  /** Resized copy used by every later stage (JPEG). */
+  pixels: Blob;
+  /** Small copy for the grid (JPEG). */
+  thumb: Blob;
+}
+
+interface StudioDb extends DBSchema {
+  images: { key: string; value: StoredImage };
+  settings: { key: string; value: unknown };
+}
+
+export const DB_NAME = 'simdetr-studio';
+
+export class StorageFullError extends Error {
+  constructor() {
+    super('the browser refused to store more data (storage quota exceeded)');
+    this.name = 'StorageFullError';
+  }
+}
+
+export class ImageStore {
+  private constructor(private readonly db: IDBPDatabase<StudioDb>) {}
+
+  static async open(): Promise<ImageStore> {
+    const db = await openDB<StudioDb>(DB_NAME, 1, {
+      upgrade(d) {
+        d.createObjectStore('images', { keyPath: 'id' });
+        d.createObjectStore('settings');
+      },
+    });
+    return new ImageStore(db);
+  }
+
+  async loadAll(): Promise<ImageWithThumb[]> {
+    const all = await this.db.getAll('images');
+    return all.map((r) => ({ meta: r.meta, thumb: r.thumb }));
+  }
+
+  async getPixels(id: string): Promise<Blob | null> {
+    const record = await this.db.get('images', id);
+    return record ? record.pixels : null;
+  }
+
+  /** Writes all records in one transaction; throws StorageFullError when over quota. */
+  async putBatch(records: readonly StoredImage[]): Promise<void> {
+    if (records.length === 0) return;
+    const tx = this.db.transaction('images', 'readwrite');
+    // A failed put aborts the transaction; tx.done carries the cause, so the puts' own
+    // rejections are only silenced here, not lost.
+    for (const r of records) tx.store.put(r).catch(() => undefined);
+    try {
+      await tx.done;
+    } catch (err) {
+      if (isQuotaError(tx.error) || isQuotaError(err)) throw new StorageFullError();
+      throw err;
+    }
+  }
+
+  async clearImages(): Promise<void> {
+    await this.db.clear('images');
+  }
+
+  async getSetting(key: string): Promise<unknown> {
+    return this.db.get('settings', key);
+  }
+
+  async setSetting(key: string, value: unknown): Promise<void> {
+    await this.db.put('settings', value, key);
+  }
+}
+
+function isQuotaError(err: unknown): boolean {
+  if (!(err instanceof DOMException) && !(err instanceof Error)) return false;
+  return err.name === 'QuotaExceededError' || /quota/i.test(err.message);
+}

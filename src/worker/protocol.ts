@@ -1,0 +1,128 @@
+// The one typed contract between the UI thread and the training worker.
+// Payloads are plain data (structured-clone friendly): Files and Blobs travel as themselves,
+// typed arrays as transferables, never tensors. Both sides switch exhaustively on `type`.
+
+export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+export type BackendPreference = 'auto' | BackendName;
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+export interface BackendReport {
+  backend: BackendName;
+  /** WebGPU adapter in use, when the backend is webgpu. */
+  adapter: AdapterSummary | null;
+  /** Why the preferred backend was not used; empty when nothing fell back. */
+  fallbackReasons: string[];
+  tfjsVersion: string;
+}
+
+/** Why a file was not added. */
+export type SkipReason =
+  | 'empty'
+  | 'not-image'
+  | 'unsupported-format'
+  | 'truncated'
+  | 'too-large'
+  | 'too-many-pixels'
+  | 'undecodable'
+  | 'duplicate'
+  | 'storage-full';
+
+export interface SkippedFile {
+  path: string;
+  reason: SkipReason;
+  message: string;
+}
+
+/** One image of the dataset, as the UI sees it. The resized pixels stay in the worker's cache. */
+export interface ImageMeta {
+  /** SHA-256 of the original file's bytes: equal content, equal id. */
+  id: string;
+  /** Path inside the dropped folder (or the file name). Shown as text only. */
+  path: string;
+  format: string;
+  bytes: number;
+  /** Original size, as displayed (EXIF orientation applied). */
+  width: number;
+  height: number;
+  /** Size of the cached, resized copy (short side = the configured size, never upscaled). */
+  storedWidth: number;
+  storedHeight: number;
+  addedAt: number;
+}
+
+export interface ImageWithThumb {
+  meta: ImageMeta;
+  thumb: Blob;
+}
+
+/** A file handed to the worker, with the path it had in the dropped folder. */
+export interface IncomingFile {
+  file: File;
+  path: string;
+}
+
+export interface IngestSummary {
+  jobId: number;
+  added: number;
+  skipped: SkippedFile[];
+  cancelled: boolean;
+  /** Set when the job stopped early for a reason other than cancel (e.g. storage full). */
+  stoppedBecause: string | null;
+  seconds: number;
+}
+
+export interface InitOptions {
+  backend: BackendPreference;
+  /** Accept a software (fallback) WebGPU adapter such as SwiftShader. */
+  allowFallbackAdapter: boolean;
+  /** Base URL of the app's static assets, for the demo dataset. */
+  assetBase: string;
+  /** Load the demo dataset when the dataset is empty and the demo was never loaded before. */
+  demoOnFirstVisit: boolean;
+}
+
+export type Command =
+  | { type: 'init'; options: InitOptions }
+  | { type: 'ingestFiles'; jobId: number; files: IncomingFile[] }
+  | { type: 'ingestDemo'; jobId: number }
+  | { type: 'cancelIngest'; jobId: number }
+  | { type: 'clearDataset' }
+  | { type: 'getImage'; id: string };
+
+export type WorkerEvent =
+  | { type: 'ready'; report: BackendReport }
+  | { type: 'dataset'; images: ImageWithThumb[] }
+  | { type: 'ingestStarted'; jobId: number; total: number; source: 'files' | 'demo' }
+  | {
+      type: 'ingestProgress';
+      jobId: number;
+      done: number;
+      total: number;
+      imagesPerSecond: number;
+      added: ImageWithThumb[];
+      skipped: SkippedFile[];
+    }
+  | { type: 'ingestDone'; summary: IngestSummary }
+  | { type: 'datasetCleared' }
+  | { type: 'image'; id: string; blob: Blob | null }
+  | { type: 'error'; where: string; message: string };
+
+export function assertNever(x: never): never {
+  throw new Error(`Unexpected message: ${JSON.stringify(x)}`);
+}
+
+/** Narrow an unknown message to a Command by its tag; the worker trusts only its own page. */
+export function isCommand(x: unknown): x is Command {
+  return typeof x === 'object' && x !== null && typeof (x as { type?: unknown }).type === 'string';
+}
+
+export function isWorkerEvent(x: unknown): x is WorkerEvent {
+  return typeof x === 'object' && x !== null && typeof (x as { type?: unknown }).type === 'string';
+}
