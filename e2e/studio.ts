@@ -1,6 +1,7 @@
 // The page fixture every e2e test uses: it opens the studio on WebGPU (SwiftShader allowed) and
 // fails the test on any console error, uncaught error, dialog or request outside the app's origin.
 
+import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Page } from '@playwright/test';
 
 export interface Watch {
@@ -53,4 +54,11 @@ export async function waitForIngest(page: Page): Promise<{ added: number; skippe
   const m = /^(\d+) added, (\d+) skipped/.exec(await summary.innerText());
   if (!m?.[1] || !m[2]) throw new Error('the ingest summary is not "<n> added, <m> skipped"');
   return { added: Number(m[1]), skipped: Number(m[2]) };
+}
+
+/** axe-core on the page as it is now: no serious or critical violation. */
+export async function expectNoSeriousA11yViolations(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 }
