@@ -60,7 +60,8 @@ function useColumns(ref: React.RefObject<HTMLDivElement | null>): number {
     const el = ref.current;
     if (!el) return;
     const observer = new ResizeObserver(() => {
-      setColumns(Math.max(1, Math.floor((el.clientWidth - GAP) / (CELL + GAP))));
+      // Rows are padded by GAP on both sides and have GAP between cells.
+      setColumns(Math.max(1, Math.floor((el.clientWidth - 3 * GAP) / (CELL + GAP))));
     });
     observer.observe(el);
     return () => observer.disconnect();

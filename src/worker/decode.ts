@@ -11,9 +11,23 @@ export interface Decoded {
   thumb: Blob;
 }
 
-export class DecodeError extends Error {}
+export class DecodeError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'undecodable' | 'too-many-pixels' = 'undecodable',
+  ) {
+    super(message);
+  }
+}
 
-export async function decodeAndResize(blob: Blob, shortSide: number, thumbSide: number): Promise<Decoded> {
+interface Sizes {
+  shortSide: number;
+  thumbSide: number;
+  /** Checked again after decoding: some headers hide their size past the bytes we sniff. */
+  maxPixels: number;
+}
+
+export async function decodeAndResize(blob: Blob, { shortSide, thumbSide, maxPixels }: Sizes): Promise<Decoded> {
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
@@ -24,6 +38,10 @@ export async function decodeAndResize(blob: Blob, shortSide: number, thumbSide: 
   try {
     const { width, height } = bitmap;
     if (width === 0 || height === 0) throw new DecodeError('it decodes to an empty (0-pixel) image');
+    if (width * height > maxPixels) {
+      const mp = (n: number) => `${(n / 1e6).toFixed(0)} megapixel`;
+      throw new DecodeError(`${width}×${height} pixels is over the ${mp(maxPixels)} limit`, 'too-many-pixels');
+    }
     const stored = scaleToShortSide(width, height, shortSide);
     const pixels = await encode(bitmap, stored.width, stored.height, 0.92);
     const small = scaleToShortSide(width, height, thumbSide);

@@ -2,7 +2,7 @@
 // Every bad file gets a reason and the rest go on. Images reach the UI only after their batch
 // is safely in IndexedDB, so what the UI shows is always what a reload will show.
 
-import { checkFile } from '../core/imageSniff';
+import { checkFile, probeRanges } from '../core/imageSniff';
 import { decodeAndResize, DecodeError } from './decode';
 import { StorageFullError, type ImageStore, type StoredImage } from './imageStore';
 import type { ImageWithThumb, IngestSummary, SkippedFile, WorkerEvent } from './protocol';
@@ -119,8 +119,9 @@ async function ingestOne(source: IngestSource, ctx: IngestContext, claimed: Map<
   } catch (err) {
     return skip('undecodable', `could not be read (${err instanceof Error ? err.message : String(err)})`);
   }
-  const head = new Uint8Array(await blob.slice(0, 64 * 1024).arrayBuffer());
-  const tail = new Uint8Array(await blob.slice(Math.max(0, blob.size - 16)).arrayBuffer());
+  const ranges = probeRanges(blob.size);
+  const head = new Uint8Array(await blob.slice(...ranges.head).arrayBuffer());
+  const tail = new Uint8Array(await blob.slice(...ranges.tail).arrayBuffer());
   const verdict = checkFile({ name: source.path, size: blob.size, head, tail }, ctx.limits);
   if (!verdict.ok) return skip(verdict.reason, verdict.message);
 
@@ -130,7 +131,7 @@ async function ingestOne(source: IngestSource, ctx: IngestContext, claimed: Map<
   claimed.set(id, source.path);
 
   try {
-    const d = await decodeAndResize(blob, ctx.limits.shortSide, ctx.limits.thumbSide);
+    const d = await decodeAndResize(blob, ctx.limits);
     const meta = {
       id, path: source.path, format: verdict.format, bytes: blob.size,
       width: d.width, height: d.height, storedWidth: d.storedWidth, storedHeight: d.storedHeight, addedAt: Date.now(),
@@ -138,7 +139,7 @@ async function ingestOne(source: IngestSource, ctx: IngestContext, claimed: Map<
     return { kind: 'added', record: { id, meta, pixels: d.pixels, thumb: d.thumb } };
   } catch (err) {
     claimed.delete(id);
-    if (err instanceof DecodeError) return skip('undecodable', err.message);
+    if (err instanceof DecodeError) return skip(err.reason, err.message);
     throw err;
   }
 }
