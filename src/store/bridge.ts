@@ -44,6 +44,18 @@ function onEvent(event: WorkerEvent): void {
       return s.datasetCleared();
     case 'image':
       return s.previewLoaded(event.id, event.blob);
+    case 'proposalState':
+      return s.proposalStateLoaded(event.config, event.result);
+    case 'proposalsStarted':
+      return s.proposalsStarted(event.runId, event.total);
+    case 'proposalsProgress':
+      return s.proposalsProgressed(event);
+    case 'proposalsClustering':
+      return s.proposalsClustering(event.runId);
+    case 'proposalsDone':
+      return s.proposalsDone(event.runId, event.result);
+    case 'proposalsEnded':
+      return s.proposalsEnded(event.runId, event.message);
     case 'error':
       if (event.where === 'backend') s.backendFailed(event.message);
       return s.reportError(event.where, event.message);

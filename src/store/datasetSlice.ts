@@ -3,6 +3,7 @@
 
 import type { StateCreator } from 'zustand';
 import type { ImageMeta, ImageWithThumb, IncomingFile, IngestSummary, SkippedFile } from '../worker/protocol';
+import { revokeView } from './proposalsSlice';
 import { send } from './transport';
 import type { StudioState } from './index';
 
@@ -111,7 +112,11 @@ export const createDatasetSlice: StateCreator<StudioState, [], [], DatasetSlice>
     for (const url of Object.values(get().thumbUrls)) URL.revokeObjectURL(url);
     const preview = get().preview;
     if (preview) URL.revokeObjectURL(preview.url);
-    set({ images: [], thumbUrls: {}, lastReport: null, selectedId: null, preview: null });
+    revokeView(get().proposals);
+    set({
+      images: [], thumbUrls: {}, lastReport: null, selectedId: null, preview: null,
+      proposals: null, selectedCluster: null, selectedProposals: [],
+    });
   },
   previewLoaded: (id, blob) => {
     const old = get().preview;

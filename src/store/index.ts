@@ -5,12 +5,14 @@ import { create } from 'zustand';
 import { createBackendSlice, type BackendSlice } from './backendSlice';
 import { createDatasetSlice, type DatasetSlice } from './datasetSlice';
 import { createErrorSlice, type ErrorSlice } from './errorSlice';
+import { createProposalsSlice, type ProposalsSlice } from './proposalsSlice';
 import { loadBackendSettings } from './settings';
 
-export type StudioState = BackendSlice & DatasetSlice & ErrorSlice;
+export type StudioState = BackendSlice & DatasetSlice & ErrorSlice & ProposalsSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createBackendSlice(loadBackendSettings())(...a),
   ...createDatasetSlice(...a),
   ...createErrorSlice(...a),
+  ...createProposalsSlice(...a),
 }));

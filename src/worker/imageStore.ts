@@ -3,7 +3,7 @@
 // whole or not at all, which keeps the cache consistent when the storage quota runs out.
 
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { ImageMeta, ImageWithThumb } from './protocol';
+import type { ImageMeta, ImageWithThumb, ProposalRunResult } from './protocol';
 
 export interface StoredImage {
   id: string;
@@ -17,6 +17,8 @@ export interface StoredImage {
 interface StudioDb extends DBSchema {
   images: { key: string; value: StoredImage };
   settings: { key: string; value: unknown };
+  /** The last complete proposal run, under the key 'current': replaced whole, never in parts. */
+  proposals: { key: string; value: ProposalRunResult };
 }
 
 export const DB_NAME = 'simdetr-studio';
@@ -32,10 +34,13 @@ export class ImageStore {
   private constructor(private readonly db: IDBPDatabase<StudioDb>) {}
 
   static async open(): Promise<ImageStore> {
-    const db = await openDB<StudioDb>(DB_NAME, 1, {
-      upgrade(d) {
-        d.createObjectStore('images', { keyPath: 'id' });
-        d.createObjectStore('settings');
+    const db = await openDB<StudioDb>(DB_NAME, 2, {
+      upgrade(d, oldVersion) {
+        if (oldVersion < 1) {
+          d.createObjectStore('images', { keyPath: 'id' });
+          d.createObjectStore('settings');
+        }
+        if (oldVersion < 2) d.createObjectStore('proposals');
       },
     });
     return new ImageStore(db);
@@ -66,8 +71,30 @@ export class ImageStore {
     }
   }
 
+  /** Metadata of every image, without reading any pixels. */
+  async listMetas(): Promise<ImageMeta[]> {
+    const all = await this.db.getAll('images');
+    return all.map((r) => r.meta);
+  }
+
+  /** Empties the dataset and everything derived from it, in one transaction. */
   async clearImages(): Promise<void> {
-    await this.db.clear('images');
+    const tx = this.db.transaction(['images', 'proposals'], 'readwrite');
+    await Promise.all([tx.objectStore('images').clear(), tx.objectStore('proposals').clear(), tx.done]);
+  }
+
+  async getProposals(): Promise<ProposalRunResult | null> {
+    return (await this.db.get('proposals', 'current')) ?? null;
+  }
+
+  /** Replaces the saved run in one put: a failure leaves the previous run as it was. */
+  async putProposals(result: ProposalRunResult): Promise<void> {
+    try {
+      await this.db.put('proposals', result, 'current');
+    } catch (err) {
+      if (isQuotaError(err)) throw new StorageFullError();
+      throw err;
+    }
   }
 
   async getSetting(key: string): Promise<unknown> {

@@ -2,6 +2,8 @@
 // Payloads are plain data (structured-clone friendly): Files and Blobs travel as themselves,
 // typed arrays as transferables, never tensors. Both sides switch exhaustively on `type`.
 
+import type { ProposalConfig } from '../core/proposalConfig';
+
 export type BackendName = 'webgpu' | 'webgl' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
 
@@ -88,13 +90,52 @@ export interface InitOptions {
   demoOnFirstVisit: boolean;
 }
 
+/** Proposals of one image, in the pixels of its cached copy. */
+export interface ImageProposals {
+  imageId: string;
+  /** [P·4] x1, y1, x2, y2 per proposal, best score first. */
+  boxes: Float32Array;
+  /** [P] feature-contrast score (see core/proposals.ts). */
+  scores: Float32Array;
+  /** [P] pseudo-class of each proposal; −1 until the dataset is clustered. */
+  clusters: Int32Array;
+}
+
+export interface ClusterCrop {
+  imageId: string;
+  /** Index of the proposal within its image. */
+  index: number;
+  crop: Blob;
+}
+
+export interface ProposalRunResult {
+  config: ProposalConfig;
+  /** One entry per image of the dataset when the run started, in dataset order. */
+  images: ImageProposals[];
+  /** Pseudo-classes used (lower than config.numClusters when there were fewer proposals). */
+  K: number;
+  /** Said to the person, e.g. that K was lowered. */
+  note: string | null;
+  /** [P·2] 2-D PCA coordinates of every proposal embedding, images in order, proposals in order. */
+  map: Float32Array;
+  mapExplained: [number, number];
+  /** [K] proposals per pseudo-class. */
+  clusterSizes: number[];
+  /** Best-scoring crops of each pseudo-class (index = class). */
+  gallery: ClusterCrop[][];
+  seconds: number;
+  finishedAt: number;
+}
+
 export type Command =
   | { type: 'init'; options: InitOptions }
   | { type: 'ingestFiles'; jobId: number; files: IncomingFile[] }
   | { type: 'ingestDemo'; jobId: number }
   | { type: 'cancelIngest'; jobId: number }
   | { type: 'clearDataset' }
-  | { type: 'getImage'; id: string };
+  | { type: 'getImage'; id: string }
+  | { type: 'runProposals'; runId: number; config: ProposalConfig }
+  | { type: 'cancelProposals'; runId: number };
 
 export type WorkerEvent =
   | { type: 'ready'; report: BackendReport }
@@ -112,6 +153,12 @@ export type WorkerEvent =
   | { type: 'ingestDone'; summary: IngestSummary }
   | { type: 'datasetCleared' }
   | { type: 'image'; id: string; blob: Blob | null }
+  | { type: 'proposalState'; config: ProposalConfig; result: ProposalRunResult | null }
+  | { type: 'proposalsStarted'; runId: number; total: number }
+  | { type: 'proposalsProgress'; runId: number; done: number; total: number; imagesPerSecond: number; images: ImageProposals[] }
+  | { type: 'proposalsClustering'; runId: number; proposals: number }
+  | { type: 'proposalsDone'; runId: number; result: ProposalRunResult }
+  | { type: 'proposalsEnded'; runId: number; outcome: 'cancelled' | 'failed'; message: string }
   | { type: 'error'; where: string; message: string };
 
 export function assertNever(x: never): never {

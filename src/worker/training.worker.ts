@@ -4,7 +4,10 @@
 import { selectBackend } from './backend';
 import { ImageStore } from './imageStore';
 import { DEFAULT_LIMITS, runIngest, type IngestSource } from './ingest';
+import { DEFAULT_PROPOSAL_CONFIG, validateProposalConfig } from '../core/proposalConfig';
 import { demoSources } from './demo';
+import { encoderWeights } from './encoder';
+import { Cancelled, runProposals } from './proposalRunner';
 import { assertNever, isCommand, type Command, type InitOptions, type WorkerEvent } from './protocol';
 
 /** The parts of a dedicated worker's global scope we use (the DOM lib has no worker types). */
@@ -18,7 +21,9 @@ const scope = self as unknown as WorkerScope;
 let store: ImageStore | null = null;
 const known = new Map<string, string>();
 const cancelled = new Set<number>();
-let ingestQueue: Promise<void> = Promise.resolve();
+/** Jobs that read or write the dataset run one after another, so they never race on the cache. */
+let jobs: Promise<void> = Promise.resolve();
+const cancelledRuns = new Set<number>();
 let assetBase = '/';
 
 function emit(event: WorkerEvent): void {
@@ -44,14 +49,28 @@ async function init(options: InitOptions): Promise<void> {
   const images = await store.loadAll();
   for (const { meta } of images) known.set(meta.id, meta.path);
   emit({ type: 'dataset', images });
+  emit({ type: 'proposalState', config: await savedProposalConfig(store), result: await store.getProposals() });
   const demoSeen = (await store.getSetting('demoLoaded')) === true;
   if (options.demoOnFirstVisit && images.length === 0 && !demoSeen) enqueueIngest(0, 'demo');
   await backend;
 }
 
-/** Jobs run one after another so two drops never race on the same cache. */
+async function savedProposalConfig(s: ImageStore) {
+  try {
+    const saved = await s.getSetting('proposalConfig');
+    return saved === undefined ? DEFAULT_PROPOSAL_CONFIG : validateProposalConfig(saved);
+  } catch {
+    // A config saved by an older version that no longer validates gives way to the defaults.
+    return DEFAULT_PROPOSAL_CONFIG;
+  }
+}
+
+function enqueue(where: string, job: () => Promise<void>): void {
+  jobs = jobs.then(job).catch((err: unknown) => fail(where, err));
+}
+
 function enqueueIngest(jobId: number, source: 'demo' | IngestSource[]): void {
-  ingestQueue = ingestQueue.then(async () => {
+  enqueue('ingest', async () => {
     const s = requireStore();
     const sources = source === 'demo' ? await demoSources(assetBase) : source;
     emit({ type: 'ingestStarted', jobId, total: sources.length, source: source === 'demo' ? 'demo' : 'files' });
@@ -60,7 +79,26 @@ function enqueueIngest(jobId: number, source: 'demo' | IngestSource[]): void {
     });
     if (source === 'demo') await s.setSetting('demoLoaded', true);
     emit({ type: 'ingestDone', summary });
-  }).catch((err: unknown) => fail('ingest', err));
+  });
+}
+
+function enqueueProposals(runId: number, rawConfig: unknown): void {
+  enqueue('proposals', async () => {
+    const s = requireStore();
+    try {
+      const config = validateProposalConfig(rawConfig);
+      await s.setSetting('proposalConfig', config);
+      const result = await runProposals(runId, config, {
+        store: s, emit, encoder: () => encoderWeights(assetBase), isCancelled: () => cancelledRuns.has(runId),
+      });
+      await s.putProposals(result);
+      emit({ type: 'proposalsDone', runId, result });
+    } catch (err) {
+      const cancelled = err instanceof Cancelled;
+      const message = cancelled ? 'cancelled; the previous results are kept' : err instanceof Error ? err.message : String(err);
+      emit({ type: 'proposalsEnded', runId, outcome: cancelled ? 'cancelled' : 'failed', message });
+    }
+  });
 }
 
 async function handle(cmd: Command): Promise<void> {
@@ -74,18 +112,22 @@ async function handle(cmd: Command): Promise<void> {
     case 'cancelIngest':
       cancelled.add(cmd.jobId);
       return;
-    case 'clearDataset': {
-      await ingestQueue;
-      await requireStore().clearImages();
-      known.clear();
-      emit({ type: 'datasetCleared' });
-      return;
-    }
+    case 'clearDataset':
+      return enqueue('clear', async () => {
+        await requireStore().clearImages();
+        known.clear();
+        emit({ type: 'datasetCleared' });
+      });
     case 'getImage': {
       const blob = await requireStore().getPixels(cmd.id);
       emit({ type: 'image', id: cmd.id, blob });
       return;
     }
+    case 'runProposals':
+      return enqueueProposals(cmd.runId, cmd.config);
+    case 'cancelProposals':
+      cancelledRuns.add(cmd.runId);
+      return;
     default:
       return assertNever(cmd);
   }
