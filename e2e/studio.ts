@@ -34,9 +34,10 @@ export const test = base.extend<{ watch: Watch }>({
 export { expect };
 
 /** Opens the studio; `demo: false` starts without the first-visit demo. */
-export async function openStudio(page: Page, opts: { demo?: boolean } = {}): Promise<void> {
+export async function openStudio(page: Page, opts: { demo?: boolean; cacheSize?: number } = {}): Promise<void> {
   const params = new URLSearchParams({ backend: 'webgpu', allowFallbackAdapter: '1' });
   if (opts.demo === false) params.set('demo', '0');
+  if (opts.cacheSize !== undefined) params.set('cacheSize', String(opts.cacheSize));
   await page.goto(`/?${params.toString()}`);
   await expect(page.getByTestId('backend-name')).toHaveText('webgpu', { timeout: 60_000 });
 }

@@ -3,7 +3,7 @@
 
 import { assertNever, isWorkerEvent, type Command, type WorkerEvent } from '../worker/protocol';
 import { useStudio } from './index';
-import { demoOnFirstVisit } from './settings';
+import { cacheShortSide, demoOnFirstVisit } from './settings';
 import { setSender } from './transport';
 
 let worker: Worker | null = null;
@@ -23,7 +23,7 @@ export function startBridge(): void {
   const { backendSettings } = useStudio.getState();
   w.postMessage({
     type: 'init',
-    options: { ...backendSettings, assetBase: import.meta.env.BASE_URL, demoOnFirstVisit: demoOnFirstVisit() },
+    options: { ...backendSettings, assetBase: import.meta.env.BASE_URL, demoOnFirstVisit: demoOnFirstVisit(), cacheShortSide: cacheShortSide() },
   } satisfies Command);
 }
 

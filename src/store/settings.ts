@@ -1,5 +1,5 @@
 // Backend settings: saved in localStorage, overridable by URL parameters (used by tests and the
-// headless runner): ?backend=webgpu|webgl|cpu|auto&allowFallbackAdapter=1&demo=0
+// headless runner): ?backend=webgpu|webgl|cpu|auto&allowFallbackAdapter=1&demo=0&cacheSize=128
 
 import type { BackendPreference } from '../worker/protocol';
 import type { BackendSettings } from './backendSlice';
@@ -42,4 +42,10 @@ export function saveBackendSettingsAndReload(settings: BackendSettings): void {
 
 export function demoOnFirstVisit(): boolean {
   return new URLSearchParams(location.search).get('demo') !== '0';
+}
+
+/** Short side of the cached copies: 320 unless ?cacheSize= asks for 64–1024 (tests use 128). */
+export function cacheShortSide(): number {
+  const asked = Number(new URLSearchParams(location.search).get('cacheSize'));
+  return Number.isInteger(asked) && asked >= 64 && asked <= 1024 ? asked : 320;
 }

@@ -59,7 +59,9 @@ export async function runProposals(runId: number, config: ProposalConfig, ctx: R
   if (ctx.isCancelled()) throw new Cancelled();
   const total = images.reduce((n, im) => n + im.scores.length, 0);
   ctx.emit({ type: 'proposalsClustering', runId, proposals: total });
+  const clusteringStart = performance.now();
   const labels = await clusterProposals(embeddings, channels, config);
+  const clusteringEnd = performance.now();
   let offset = 0;
   for (const im of images) {
     im.clusters = labels.clusterIds.slice(offset, offset + im.scores.length);
@@ -71,11 +73,18 @@ export async function runProposals(runId: number, config: ProposalConfig, ctx: R
   const clusterSizes = new Array<number>(labels.K).fill(0);
   for (const c of labels.clusterIds) clusterSizes[c] = (clusterSizes[c] ?? 0) + 1;
   const notes = [labels.note, emptyNote(images)].filter((n): n is string => !!n);
+  const crops = await gallery(images, labels.K, ctx.store);
+  const end = performance.now();
   return {
     config, images, K: labels.K, note: notes.length > 0 ? notes.join(' ') : null,
-    map: map.xy, mapExplained: map.explained, clusterSizes,
-    gallery: await gallery(images, labels.K, ctx.store),
-    seconds: (performance.now() - start) / 1000, finishedAt: Date.now(),
+    map: map.xy, mapExplained: map.explained, clusterSizes, gallery: crops,
+    seconds: (end - start) / 1000,
+    timings: {
+      proposals: (clusteringStart - start) / 1000,
+      clustering: (clusteringEnd - clusteringStart) / 1000,
+      mapAndGallery: (end - clusteringEnd) / 1000,
+    },
+    finishedAt: Date.now(),
   };
 }
 

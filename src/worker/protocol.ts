@@ -88,6 +88,8 @@ export interface InitOptions {
   assetBase: string;
   /** Load the demo dataset when the dataset is empty and the demo was never loaded before. */
   demoOnFirstVisit: boolean;
+  /** Short side of cached copies in pixels (DESIGN §1: 320 on a laptop, 128 in tests). */
+  cacheShortSide: number;
 }
 
 /** Proposals of one image, in the pixels of its cached copy. */
@@ -124,6 +126,8 @@ export interface ProposalRunResult {
   /** Best-scoring crops of each pseudo-class (index = class). */
   gallery: ClusterCrop[][];
   seconds: number;
+  /** Seconds spent per phase: proposals of every image, the dataset k-means, the map and crops. */
+  timings: { proposals: number; clustering: number; mapAndGallery: number };
   finishedAt: number;
 }
 

@@ -25,6 +25,7 @@ const cancelled = new Set<number>();
 let jobs: Promise<void> = Promise.resolve();
 const cancelledRuns = new Set<number>();
 let assetBase = '/';
+let limits = DEFAULT_LIMITS;
 
 function emit(event: WorkerEvent): void {
   scope.postMessage(event);
@@ -41,6 +42,7 @@ function requireStore(): ImageStore {
 
 async function init(options: InitOptions): Promise<void> {
   assetBase = options.assetBase;
+  limits = { ...DEFAULT_LIMITS, shortSide: options.cacheShortSide };
   // The cache does not wait for the GPU: the dataset shows while the backend starts.
   const backend = selectBackend(options.backend, options.allowFallbackAdapter)
     .then((report) => emit({ type: 'ready', report }))
@@ -75,7 +77,7 @@ function enqueueIngest(jobId: number, source: 'demo' | IngestSource[]): void {
     const sources = source === 'demo' ? await demoSources(assetBase) : source;
     emit({ type: 'ingestStarted', jobId, total: sources.length, source: source === 'demo' ? 'demo' : 'files' });
     const summary = await runIngest(jobId, sources, {
-      store: s, known, emit, isCancelled: () => cancelled.has(jobId), limits: DEFAULT_LIMITS,
+      store: s, known, emit, isCancelled: () => cancelled.has(jobId), limits,
     });
     if (source === 'demo') await s.setSetting('demoLoaded', true);
     emit({ type: 'ingestDone', summary });
