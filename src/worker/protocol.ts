@@ -133,7 +133,8 @@ export interface ProposalRunResult {
 
 export type Command =
   | { type: 'init'; options: InitOptions }
-  | { type: 'ingestFiles'; jobId: number; files: IncomingFile[] }
+  /** Files arrive in chunks (cloning hundreds of Files in one message blocks the page); `last` starts the job. */
+  | { type: 'ingestFiles'; jobId: number; files: IncomingFile[]; last: boolean }
   | { type: 'ingestDemo'; jobId: number }
   | { type: 'cancelIngest'; jobId: number }
   | { type: 'clearDataset' }

@@ -24,6 +24,7 @@ const cancelled = new Set<number>();
 /** Jobs that read or write the dataset run one after another, so they never race on the cache. */
 let jobs: Promise<void> = Promise.resolve();
 const cancelledRuns = new Set<number>();
+const arriving = new Map<number, IngestSource[]>();
 let assetBase = '/';
 let limits = DEFAULT_LIMITS;
 
@@ -107,8 +108,13 @@ async function handle(cmd: Command): Promise<void> {
   switch (cmd.type) {
     case 'init':
       return init(cmd.options);
-    case 'ingestFiles':
-      return enqueueIngest(cmd.jobId, cmd.files.map((f) => ({ path: f.path, open: () => Promise.resolve(f.file) })));
+    case 'ingestFiles': {
+      const sources = arriving.get(cmd.jobId) ?? [];
+      for (const f of cmd.files) sources.push({ path: f.path, open: () => Promise.resolve(f.file) });
+      if (!cmd.last) return void arriving.set(cmd.jobId, sources);
+      arriving.delete(cmd.jobId);
+      return enqueueIngest(cmd.jobId, sources);
+    }
     case 'ingestDemo':
       return enqueueIngest(cmd.jobId, 'demo');
     case 'cancelIngest':
