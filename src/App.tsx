@@ -1,10 +1,20 @@
 import { DropZone } from './components/DropZone';
+import { Tabs } from './components/Tabs';
 import { BackendPanel } from './panels/BackendPanel';
 import { DatasetPanel } from './panels/DatasetPanel';
 import { ErrorBanner } from './panels/ErrorBanner';
 import { ImageDetail } from './panels/ImageDetail';
 import { ImageGrid } from './panels/ImageGrid';
+import { ClusterGallery } from './panels/proposals/ClusterGallery';
+import { EmbeddingMap } from './panels/proposals/EmbeddingMap';
+import { ProposalControls } from './panels/proposals/ProposalControls';
 import { useStudio } from './store';
+
+const MAIN_TABS = [
+  { id: 'images', label: 'Images', content: <ImageGrid /> },
+  { id: 'clusters', label: 'Clusters', content: <ClusterGallery /> },
+  { id: 'map', label: 'Map', content: <EmbeddingMap /> },
+] as const;
 
 export function App() {
   const addFiles = useStudio((s) => s.addFiles);
@@ -17,11 +27,12 @@ export function App() {
       </header>
       <ErrorBanner />
       <DropZone onFiles={addFiles} className="app-body">
-        <aside className="sidebar" aria-label="Dataset">
+        <aside className="sidebar" aria-label="Dataset and proposals">
           <DatasetPanel />
+          <ProposalControls />
         </aside>
         <main className="content">
-          <ImageGrid />
+          <Tabs tabs={MAIN_TABS} label="Main view" className="main-tabs" />
         </main>
         <aside className="detail" aria-label="Selected image">
           <ImageDetail />

@@ -1,6 +1,7 @@
-// The selected image at its cached size, with what is known about it.
+// The selected image at its cached size with its proposals, and what is known about it.
 
 import { useStudio } from '../store';
+import { ProposalPreview } from './proposals/ProposalPreview';
 
 export function ImageDetail() {
   const selectedId = useStudio((s) => s.selectedId);
@@ -11,7 +12,7 @@ export function ImageDetail() {
     <section className="panel" data-testid="image-detail">
       <h2>Image</h2>
       {preview?.id === image.id ? (
-        <img className="preview" src={preview.url} alt={image.path} width={image.storedWidth} height={image.storedHeight} />
+        <ProposalPreview key={image.id} image={image} url={preview.url} />
       ) : (
         <p className="hint">Loading…</p>
       )}

@@ -1,15 +1,25 @@
 // The dataset's thumbnails in a virtualised grid: only the visible rows are in the DOM, so
-// thousands of images scroll as smoothly as ten.
+// thousands of images scroll as smoothly as ten. Proposal boxes are drawn over the visible cells;
+// with a pseudo-class picked, only the images holding it are shown.
 
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useStudio } from '../store';
+import { ClusterFilterBar } from './proposals/ClusterFilterBar';
+import { ThumbBoxes } from './proposals/ThumbBoxes';
 
 const CELL = 120;
 const GAP = 6;
 
 export function ImageGrid() {
-  const images = useStudio((s) => s.images);
+  const allImages = useStudio((s) => s.images);
+  const cluster = useStudio((s) => s.selectedCluster);
+  // Cluster ids belong to the last complete run, not to one still going.
+  const byImage = useStudio((s) => s.proposals?.byImage);
+  const images = useMemo(
+    () => (cluster === null ? allImages : allImages.filter((im) => byImage?.[im.id]?.clusters.includes(cluster))),
+    [allImages, byImage, cluster],
+  );
   const thumbUrls = useStudio((s) => s.thumbUrls);
   const selectedId = useStudio((s) => s.selectedId);
   const select = useStudio((s) => s.selectImage);
@@ -25,8 +35,9 @@ export function ImageGrid() {
 
   return (
     <section className="grid-panel" aria-label="Images">
+      <ClusterFilterBar shown={images.length} />
       <div ref={scrollRef} className="grid-scroll" data-testid="image-grid" tabIndex={-1}>
-        {images.length === 0 && <p className="empty">No images yet. Drop a folder here or try the demo dataset.</p>}
+        {allImages.length === 0 && <p className="empty">No images yet. Drop a folder here or try the demo dataset.</p>}
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {virtualizer.getVirtualItems().map((row) => (
             <div
@@ -44,6 +55,7 @@ export function ImageGrid() {
                   onClick={() => select(img.id)}
                 >
                   <img src={thumbUrls[img.id]} alt={img.path} width={CELL} height={CELL} loading="lazy" />
+                  <ThumbBoxes image={img} />
                 </button>
               ))}
             </div>
