@@ -1,0 +1,123 @@
+// The detector's backbone: a SEPARATE, trainable MobileNetV2 ×1.4 (never frozen), started either from
+// the frozen proposal encoder's ImageNet weights or from scratch (He-normal convolutions, zero biases,
+// seeded). It hands one feature map to the transformer: stride 16 (136 channels) or stride 32 (1792).
+//
+// tfjs shares a new variable's buffer with its initial tensor until the first assign, so an 'encoder'
+// copy costs no memory until training writes it, and writing it never touches the encoder. Only the
+// layers up to the chosen level are copied. The forward pass is mobileNetV2Features' with the 1×1
+// convolutions (most of the network) as 2-D matMuls: the same values, but their gradient is a matMul
+// too, where the CPU backend's Conv2DBackpropFilter is a per-element scalar loop (unit tests train on
+// the CPU: a `tiny` step on 2×128² took 77 s with conv2d, about 10 s with matMul).
+//
+// Dimensions: B batch, H×W image, h×w feature grid (H/s × W/s rounded up), C channels, E expanded.
+import * as tf from '@tensorflow/tfjs';
+import type { BackboneConfig, DetrFeatureLevel } from './detrConfig';
+import { normal, randomVariable } from './layers';
+import type { BlockWeights, ConvWeights, MobileNetV2Weights } from './mobilenetV2';
+import type { Rng } from './rng';
+
+export interface DetrBackbone {
+  /** The network maps [0,1] input to [-1,1]: x · inputScale − inputShift (as the encoder). */
+  readonly inputScale: number;
+  readonly inputShift: number;
+  readonly stem: ConvWeights; // 3×3 stride 2, 3 → 48
+  readonly blocks: readonly BlockWeights[]; // 13 (stride 16) or 17 (stride 32)
+  readonly head: ConvWeights | null; // 1×1, 448 → 1792, stride 32 only
+  readonly level: DetrFeatureLevel;
+  readonly stride: 16 | 32;
+  readonly channels: number; // C: 136 or 1792
+  readonly variables: readonly tf.Variable[]; // all trainable, in network order
+}
+
+/** Blocks run before each level is read (stride 32 also runs the 1×1 head). */
+const DEPTH: Readonly<Record<DetrFeatureLevel, number>> = { stride16: 13, stride32: 17 };
+
+type ConvFactory = (source: ConvWeights, depthwise: boolean) => ConvWeights;
+
+/** A trainable copy that shares the encoder's buffers until first written. */
+const copyConv: ConvFactory = (source) => ({
+  filter: tf.variable(source.filter, true),
+  bias: tf.variable(source.bias, true),
+});
+
+/**
+ * He-normal filters (std √(2 / fan-in); a depthwise filter's fan-in is 9) and zero biases. Fan-in, not
+ * torchvision's fan-out: with BatchNorm folded away nothing else keeps the activations' scale.
+ */
+function scratchConv(rng: Rng): ConvFactory {
+  return (source, depthwise) => {
+    const [kh, kw, cin] = source.filter.shape;
+    const fanIn = kh * kw * (depthwise ? 1 : cin);
+    return {
+      filter: randomVariable<tf.Rank.R4>(source.filter.shape, normal(rng, Math.sqrt(2 / fanIn))),
+      bias: tf.tidy(() => tf.variable(tf.zerosLike(source.bias), true)),
+    };
+  };
+}
+
+function copyBlock(block: BlockWeights, make: ConvFactory): BlockWeights {
+  return {
+    ...block,
+    expand: block.expand === null ? null : make(block.expand, false),
+    depthwise: make(block.depthwise, true),
+    project: make(block.project, false),
+  };
+}
+
+/** Builds the backbone from the encoder's weights (their values for 'encoder', only their shapes for 'scratch'). */
+export function buildBackbone(cfg: BackboneConfig, encoder: MobileNetV2Weights, rng: Rng): DetrBackbone {
+  const make = cfg.init === 'encoder' ? copyConv : scratchConv(rng);
+  const stem = make(encoder.stem, false);
+  const blocks = encoder.blocks.slice(0, DEPTH[cfg.featureLevel]).map((b) => copyBlock(b, make));
+  const head = cfg.featureLevel === 'stride32' ? make(encoder.head, false) : null;
+  const convs = [stem, ...blocks.flatMap((b) => [b.expand, b.depthwise, b.project]), head];
+  const variables = convs.flatMap((c) => (c === null ? [] : [c.filter, c.bias]));
+  return {
+    inputScale: encoder.inputScale,
+    inputShift: encoder.inputShift,
+    stem,
+    blocks,
+    head,
+    level: cfg.featureLevel,
+    stride: cfg.featureLevel === 'stride16' ? 16 : 32,
+    channels: encoder.channels[cfg.featureLevel],
+    variables,
+  };
+}
+
+/** A 1×1 convolution as a 2-D matMul: x [B, h, w, Cin] → [B, h, w, Cout]. */
+function pointwise(x: tf.Tensor4D, w: ConvWeights, relu6: boolean): tf.Tensor4D {
+  const [b, h, wd, cin] = x.shape;
+  const cout = w.bias.shape[0];
+  const rows = tf.reshape(x, [b * h * wd, cin]) as tf.Tensor2D; // [B·h·w, Cin]
+  const filter = tf.reshape(w.filter, [cin, cout]) as tf.Tensor2D; // [Cin, Cout]
+  const y = tf.fused.matMul({ a: rows, b: filter, bias: w.bias, activation: relu6 ? 'relu6' : 'linear' }); // [B·h·w, Cout]
+  return tf.reshape(y, [b, h, wd, cout]);
+}
+
+function invertedResidual(x: tf.Tensor4D, block: BlockWeights): tf.Tensor4D {
+  const expanded = block.expand === null ? x : pointwise(x, block.expand, true); // [B, h, w, E]
+  const { filter, bias } = block.depthwise;
+  const filtered = tf.fused.depthwiseConv2d({ x: expanded, filter, strides: block.stride, pad: 'same', bias, activation: 'relu6' }); // [B, h/s, w/s, E]
+  const projected = pointwise(filtered, block.project, false); // [B, h/s, w/s, Cout], linear bottleneck
+  return block.residual ? tf.add(x, projected) : projected; // [B, h/s, w/s, Cout]
+}
+
+/** images [B, H, W, 3] RGB in [0, 1] → [B, h, w, C]; equals mobileNetV2Features at the same level. */
+export function backboneFeatures(backbone: DetrBackbone, images: tf.Tensor4D): tf.Tensor4D {
+  if (images.rank !== 4 || images.shape[3] !== 3) {
+    throw new Error(`backboneFeatures: expected images of shape [B, H, W, 3], got [${images.shape.join(', ')}]`);
+  }
+  return tf.tidy(() => {
+    const { stem, head } = backbone;
+    const scaled = tf.sub<tf.Tensor4D>(tf.mul(images, backbone.inputScale), backbone.inputShift); // [B, H, W, 3] in [-1, 1]
+    let x = tf.fused.conv2d({ x: scaled, filter: stem.filter, strides: 2, pad: 'same', bias: stem.bias, activation: 'relu6' }); // [B, H/2, W/2, 48]
+    for (const block of backbone.blocks) x = invertedResidual(x, block); // [B, H/s, W/s, C]
+    return head === null ? x : pointwise(x, head, true); // [B, h, w, C]
+  });
+}
+
+/** Disposes the backbone's own variables; the encoder's stay. */
+export function disposeBackbone(backbone: DetrBackbone): void {
+  for (const v of backbone.variables) v.dispose();
+}
