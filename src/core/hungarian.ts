@@ -8,6 +8,11 @@
 // Ties are broken deterministically: the scan keeps the lowest column index among equal minima, so
 // an all-equal matrix gives the diagonal.
 
+/** A cost matrix with NaN or ±Infinity: the predictions it came from are not finite. */
+export class NonFiniteCostError extends Error {
+  override name = 'NonFiniteCostError';
+}
+
 export interface Assignment {
   /** Chosen rows, ascending. */
   rowIdx: Int32Array;
@@ -24,7 +29,7 @@ export function linearSumAssignment(cost: Float32Array, rows: number, cols: numb
     throw new Error(`expected ${rows} × ${cols} = ${rows * cols} costs, got ${cost.length}`);
   }
   for (let i = 0; i < cost.length; i++) {
-    if (!Number.isFinite(cost[i])) throw new Error(`expected finite costs, got ${cost[i]} at ${i}`);
+    if (!Number.isFinite(cost[i])) throw new NonFiniteCostError(`expected finite costs, got ${cost[i]} at ${i}`);
   }
   if (rows === 0 || cols === 0) return { rowIdx: new Int32Array(0), colIdx: new Int32Array(0) };
   if (rows <= cols) {
