@@ -56,6 +56,16 @@ function onEvent(event: WorkerEvent): void {
       return s.proposalsDone(event.runId, event.result);
     case 'proposalsEnded':
       return s.proposalsEnded(event.runId, event.message);
+    case 'trainingStatus': {
+      const { status, round, step, totalSteps, message } = event;
+      return s.trainingStatusChanged({ status, round, step, totalSteps, message });
+    }
+    case 'trainingSteps':
+      return s.trainingStepsArrived(event.steps, event.memory);
+    case 'trainingPredictions':
+      return s.trainingPredictionsArrived(event.step, event.round, event.images);
+    case 'trainingRound':
+      return s.trainingRoundStarted(event.round, event.targets);
     case 'error':
       if (event.where === 'backend') s.backendFailed(event.message);
       return s.reportError(event.where, event.message);

@@ -6,13 +6,15 @@ import { createBackendSlice, type BackendSlice } from './backendSlice';
 import { createDatasetSlice, type DatasetSlice } from './datasetSlice';
 import { createErrorSlice, type ErrorSlice } from './errorSlice';
 import { createProposalsSlice, type ProposalsSlice } from './proposalsSlice';
+import { createTrainingSlice, type TrainingSlice } from './trainingSlice';
 import { loadBackendSettings } from './settings';
 
-export type StudioState = BackendSlice & DatasetSlice & ErrorSlice & ProposalsSlice;
+export type StudioState = BackendSlice & DatasetSlice & ErrorSlice & ProposalsSlice & TrainingSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createBackendSlice(loadBackendSettings())(...a),
   ...createDatasetSlice(...a),
   ...createErrorSlice(...a),
   ...createProposalsSlice(...a),
+  ...createTrainingSlice(...a),
 }));

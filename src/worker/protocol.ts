@@ -2,7 +2,9 @@
 // Payloads are plain data (structured-clone friendly): Files and Blobs travel as themselves,
 // typed arrays as transferables, never tensors. Both sides switch exhaustively on `type`.
 
+import type { DetrConfig, DetrPreset } from '../core/detrConfig';
 import type { ProposalConfig } from '../core/proposalConfig';
+import type { SelfTrainingFilter } from '../core/trainData';
 
 export type BackendName = 'webgpu' | 'webgl' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -131,6 +133,46 @@ export interface ProposalRunResult {
   finishedAt: number;
 }
 
+/** What a pretraining run does (stages 3 and 4). */
+export interface TrainingConfig {
+  preset: DetrPreset;
+  /** The detector; numClasses is replaced by the pseudo-labels' K when the run starts. */
+  detr: DetrConfig;
+  /** Training steps in each round. */
+  stepsPerRound: number;
+  /** Self-training rounds after round 0 (DESIGN §1: 1). */
+  extraRounds: number;
+  batchSize: number;
+  /** Which predictions become the next round's targets. */
+  selfTraining: SelfTrainingFilter;
+  /** Images whose predictions the UI shows while training (ids). */
+  pinned: string[];
+}
+
+export interface StepReport {
+  step: number;
+  round: number;
+  loss: number;
+  class: number;
+  l1: number;
+  giou: number;
+  lr: number;
+  gradNorm: number;
+  stepMs: number;
+  matchMs: number;
+}
+
+export type TrainingStatus = 'preparing' | 'running' | 'paused' | 'predicting' | 'done' | 'stopped' | 'failed';
+
+/** Detections on one image, in the pixels of its cached copy. */
+export interface ImageDetections {
+  imageId: string;
+  /** [D·4] x1, y1, x2, y2. */
+  boxes: Float32Array;
+  scores: Float32Array;
+  classes: Int32Array;
+}
+
 export type Command =
   | { type: 'init'; options: InitOptions }
   /** Files arrive in chunks (cloning hundreds of Files in one message blocks the page); `last` starts the job. */
@@ -140,7 +182,11 @@ export type Command =
   | { type: 'clearDataset' }
   | { type: 'getImage'; id: string }
   | { type: 'runProposals'; runId: number; config: ProposalConfig }
-  | { type: 'cancelProposals'; runId: number };
+  | { type: 'cancelProposals'; runId: number }
+  | { type: 'startTraining'; config: TrainingConfig }
+  | { type: 'pauseTraining' }
+  | { type: 'resumeTraining' }
+  | { type: 'stopTraining' };
 
 export type WorkerEvent =
   | { type: 'ready'; report: BackendReport }
@@ -164,6 +210,12 @@ export type WorkerEvent =
   | { type: 'proposalsClustering'; runId: number; proposals: number }
   | { type: 'proposalsDone'; runId: number; result: ProposalRunResult }
   | { type: 'proposalsEnded'; runId: number; outcome: 'cancelled' | 'failed'; message: string }
+  | { type: 'trainingStatus'; status: TrainingStatus; round: number; step: number; totalSteps: number; message: string | null }
+  /** Steps since the last event (a few events a second), with the worker's tensor memory. */
+  | { type: 'trainingSteps'; steps: StepReport[]; memory: { numTensors: number; numBytes: number } }
+  | { type: 'trainingPredictions'; step: number; round: number; images: ImageDetections[] }
+  /** The targets a round trains on: round 0 = proposals, later rounds = the detector's predictions. */
+  | { type: 'trainingRound'; round: number; K: number; targets: ImageDetections[] }
   | { type: 'error'; where: string; message: string };
 
 export function assertNever(x: never): never {

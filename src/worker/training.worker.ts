@@ -8,7 +8,8 @@ import { DEFAULT_PROPOSAL_CONFIG, validateProposalConfig } from '../core/proposa
 import { demoSources } from './demo';
 import { encoderWeights } from './encoder';
 import { Cancelled, runProposals } from './proposalRunner';
-import { assertNever, isCommand, type Command, type InitOptions, type WorkerEvent } from './protocol';
+import { TrainingSession } from './trainingSession';
+import { assertNever, isCommand, type Command, type InitOptions, type TrainingConfig, type WorkerEvent } from './protocol';
 
 /** The parts of a dedicated worker's global scope we use (the DOM lib has no worker types). */
 interface WorkerScope {
@@ -25,6 +26,7 @@ const cancelled = new Set<number>();
 let jobs: Promise<void> = Promise.resolve();
 const cancelledRuns = new Set<number>();
 const arriving = new Map<number, IngestSource[]>();
+let training: TrainingSession | null = null;
 let assetBase = '/';
 let limits = DEFAULT_LIMITS;
 
@@ -104,6 +106,19 @@ function enqueueProposals(runId: number, rawConfig: unknown): void {
   });
 }
 
+async function startTraining(config: TrainingConfig): Promise<void> {
+  if (training) throw new Error('a pretraining run is already going; stop it first');
+  const session = new TrainingSession(config, requireStore(), await encoderWeights(assetBase), emit);
+  training = session;
+  try {
+    await session.run();
+  } catch (err) {
+    emit({ type: 'trainingStatus', status: 'failed', round: 0, step: 0, totalSteps: 0, message: err instanceof Error ? err.message : String(err) });
+  } finally {
+    training = null;
+  }
+}
+
 async function handle(cmd: Command): Promise<void> {
   switch (cmd.type) {
     case 'init':
@@ -121,6 +136,7 @@ async function handle(cmd: Command): Promise<void> {
       cancelled.add(cmd.jobId);
       return;
     case 'clearDataset':
+      training?.stop();
       return enqueue('clear', async () => {
         await requireStore().clearImages();
         known.clear();
@@ -136,6 +152,14 @@ async function handle(cmd: Command): Promise<void> {
     case 'cancelProposals':
       cancelledRuns.add(cmd.runId);
       return;
+    case 'startTraining':
+      return startTraining(cmd.config);
+    case 'pauseTraining':
+      return training?.pause();
+    case 'resumeTraining':
+      return training?.resume();
+    case 'stopTraining':
+      return training?.stop();
     default:
       return assertNever(cmd);
   }

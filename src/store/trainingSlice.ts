@@ -1,0 +1,108 @@
+// Stages 3–4 as the UI sees them: the run's config and status (slow state, rendered by React),
+// the latest predictions on pinned images and each round's targets. Per-step losses go to
+// `lossSeries` (fast state, drawn on animation frames; see lossSeries.ts).
+
+import type { StateCreator } from 'zustand';
+import { detrPreset, type DetrPreset } from '../core/detrConfig';
+import { DEFAULT_SELF_TRAINING } from '../core/trainData';
+import type { ImageDetections, StepReport, TrainingConfig, TrainingStatus } from '../worker/protocol';
+import { LossSeries } from './lossSeries';
+import { send } from './transport';
+import type { StudioState } from './index';
+
+export interface TrainingProgress {
+  status: TrainingStatus;
+  round: number;
+  step: number;
+  totalSteps: number;
+  message: string | null;
+}
+
+export interface TrainingStats {
+  msPerStep: number;
+  stepsPerSecond: number;
+  imagesPerSecond: number;
+  numTensors: number;
+  numBytes: number;
+  /** Seconds left at the current speed. */
+  etaSeconds: number;
+}
+
+export interface TrainingSlice {
+  trainingConfig: TrainingConfig;
+  training: TrainingProgress | null;
+  trainingStats: TrainingStats | null;
+  /** Losses of every step; mutated in place, never replaced. */
+  lossSeries: LossSeries;
+  predictions: { step: number; round: number; byImage: Record<string, ImageDetections> } | null;
+  /** Targets of each round by image: round 0 = proposals, later rounds = predictions. */
+  roundTargets: Record<number, Record<string, ImageDetections>>;
+
+  setTrainingConfig(config: TrainingConfig): void;
+  usePreset(preset: DetrPreset): void;
+  togglePinned(imageId: string): void;
+  startTraining(): void;
+  pauseTraining(): void;
+  resumeTraining(): void;
+  stopTraining(): void;
+
+  trainingStatusChanged(p: TrainingProgress): void;
+  trainingStepsArrived(steps: StepReport[], memory: { numTensors: number; numBytes: number }): void;
+  trainingPredictionsArrived(step: number, round: number, images: ImageDetections[]): void;
+  trainingRoundStarted(round: number, targets: ImageDetections[]): void;
+}
+
+export function defaultTrainingConfig(preset: DetrPreset = 'laptop'): TrainingConfig {
+  return { preset, detr: detrPreset(preset), stepsPerRound: preset === 'tiny' ? 50 : 1000, extraRounds: 1, batchSize: preset === 'tiny' ? 2 : 4, selfTraining: DEFAULT_SELF_TRAINING, pinned: [] };
+}
+
+const byImage = (images: ImageDetections[]) => Object.fromEntries(images.map((im) => [im.imageId, im]));
+
+export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlice> = (set, get) => ({
+  trainingConfig: defaultTrainingConfig(),
+  training: null,
+  trainingStats: null,
+  lossSeries: new LossSeries(),
+  predictions: null,
+  roundTargets: {},
+
+  setTrainingConfig: (config) => set({ trainingConfig: config }),
+  usePreset: (preset) => set((s) => ({ trainingConfig: { ...defaultTrainingConfig(preset), pinned: s.trainingConfig.pinned } })),
+  togglePinned: (imageId) =>
+    set((s) => {
+      const pinned = s.trainingConfig.pinned;
+      return { trainingConfig: { ...s.trainingConfig, pinned: pinned.includes(imageId) ? pinned.filter((p) => p !== imageId) : [...pinned, imageId] } };
+    }),
+  startTraining: () => {
+    get().lossSeries.clear();
+    set({ training: { status: 'preparing', round: 0, step: 0, totalSteps: 0, message: null }, trainingStats: null, predictions: null, roundTargets: {} });
+    send({ type: 'startTraining', config: get().trainingConfig });
+  },
+  pauseTraining: () => send({ type: 'pauseTraining' }),
+  resumeTraining: () => send({ type: 'resumeTraining' }),
+  stopTraining: () => send({ type: 'stopTraining' }),
+
+  trainingStatusChanged: (p) => set({ training: p }),
+  trainingStepsArrived: (steps, memory) => {
+    const series = get().lossSeries;
+    for (const s of steps) series.push(s.step, s);
+    const last = steps.at(-1);
+    if (!last) return;
+    const recent = steps.slice(-20);
+    const msPerStep = recent.reduce((a, s) => a + s.stepMs, 0) / recent.length;
+    const batch = get().trainingConfig.batchSize;
+    set((s) => {
+      const progress = s.training ? { ...s.training, step: last.step, round: last.round } : null;
+      const left = progress ? Math.max(0, progress.totalSteps - last.step) : 0;
+      return {
+        training: progress,
+        trainingStats: {
+          msPerStep, stepsPerSecond: 1000 / msPerStep, imagesPerSecond: (1000 / msPerStep) * batch,
+          numTensors: memory.numTensors, numBytes: memory.numBytes, etaSeconds: (left * msPerStep) / 1000,
+        },
+      };
+    });
+  },
+  trainingPredictionsArrived: (step, round, images) => set({ predictions: { step, round, byImage: byImage(images) } }),
+  trainingRoundStarted: (round, targets) => set((s) => ({ roundTargets: { ...s.roundTargets, [round]: byImage(targets) } })),
+});
