@@ -2,8 +2,9 @@
 // pseudo-classes from clustering the proposals' embeddings over the whole dataset.
 //
 // Per image: the frozen encoder's stride-16 pixel features are L2-normalised and clustered with
-// cosine k-means at each granularity k; every connected component of every cluster is a mask, every
-// mask's tight box a candidate; candidates are filtered by box area, scored, merged by NMS, capped.
+// cosine k-means at each granularity k (on the host: a few hundred points, see kmeansHost.ts);
+// every connected component of every cluster is a mask, every mask's tight box a candidate;
+// candidates are filtered by box area, scored, merged by NMS, capped.
 //
 // Score (our choice; the paper does not publish one): feature contrast. With m the unit mean
 // feature of the mask, score = mean cos(x, m) over mask cells − mean cos(x, m) over the other
@@ -15,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { boxArea, boxXyxy, type BoxXyxy } from './boxes';
 import { connectedComponents } from './components';
 import { kmeans, normalizeRows } from './kmeans';
+import { kmeansHost } from './kmeansHost';
 import { nms } from './nms';
 import type { ProposalConfig } from './proposalConfig';
 import { mixSeed } from './rng';
@@ -86,14 +88,15 @@ async function contrastScores(unit: tf.Tensor2D, masks: readonly Uint8Array[]): 
 
 type Candidate = Omit<Proposal, 'score'>;
 
-async function candidatesAt(
-  unit: tf.Tensor2D,
+/** unitHost: the unit pixel features [N·C] read back once per image (see kmeansHost.ts for why). */
+function candidatesAt(
+  unitHost: Float32Array,
   k: number,
-  grid: { h: number; w: number },
+  grid: { h: number; w: number; c: number },
   imageSize: ImageSize,
   cfg: ProposalConfig,
-): Promise<Candidate[]> {
-  const { assign } = await kmeans(unit, k, {
+): Candidate[] {
+  const { assign } = kmeansHost(unitHost, grid.h * grid.w, grid.c, k, {
     seed: mixSeed(cfg.seed, k),
     iters: cfg.kmeansIters,
     tol: cfg.kmeansTol,
@@ -133,10 +136,8 @@ export async function imageProposals(
   }
   const unit = tf.tidy(() => normalizeRows(tf.reshape<tf.Rank.R2>(features, [h * w, c]))); // [N, C]
   try {
-    const candidates: Candidate[] = [];
-    for (const k of cfg.granularities) {
-      candidates.push(...(await candidatesAt(unit, k, { h, w }, imageSize, cfg)));
-    }
+    const unitHost = await unit.data<'float32'>();
+    const candidates = cfg.granularities.flatMap((k) => candidatesAt(unitHost, k, { h, w, c }, imageSize, cfg));
     if (candidates.length === 0) return [];
     const scores = await contrastScores(unit, candidates.map((p) => p.mask));
     const keep = nms(
