@@ -34,7 +34,9 @@ test('proposals and clusters fill in live and match the CPU backend in Node', as
   await expectNoSeriousA11yViolations(page);
 
   const browser = await readBrowserRun(page);
+  const nodeStart = Date.now();
   const node = await nodeRun(browser);
+  console.log(`browser run: ${await summary.innerText()}; node run ${(Date.now() - nodeStart) / 1000} s`);
   expect(node.K).toBe(browser.K);
   const worst = browser.images.map((im, i) => maxBoxDifference(im.boxes, node.boxes[i] ?? []));
   expect(Math.max(...worst), 'largest box difference in pixels').toBeLessThanOrEqual(1);
