@@ -8,12 +8,15 @@ import { ImageGrid } from './panels/ImageGrid';
 import { ClusterGallery } from './panels/proposals/ClusterGallery';
 import { EmbeddingMap } from './panels/proposals/EmbeddingMap';
 import { ProposalControls } from './panels/proposals/ProposalControls';
+import { TrainingControls } from './panels/training/TrainingControls';
+import { TrainingPanel } from './panels/training/TrainingPanel';
 import { useStudio } from './store';
 
 const MAIN_TABS = [
   { id: 'images', label: 'Images', content: <ImageGrid /> },
   { id: 'clusters', label: 'Clusters', content: <ClusterGallery /> },
   { id: 'map', label: 'Map', content: <EmbeddingMap /> },
+  { id: 'training', label: 'Training', content: <TrainingPanel /> },
 ] as const;
 
 export function App() {
@@ -27,9 +30,10 @@ export function App() {
       </header>
       <ErrorBanner />
       <DropZone onFiles={addFiles} className="app-body">
-        <aside className="sidebar" aria-label="Dataset and proposals">
+        <aside className="sidebar" aria-label="Dataset, proposals and pretraining">
           <DatasetPanel />
           <ProposalControls />
+          <TrainingControls />
         </aside>
         <main className="content">
           <Tabs tabs={MAIN_TABS} label="Main view" className="main-tabs" />

@@ -66,6 +66,8 @@ function onEvent(event: WorkerEvent): void {
       return s.trainingPredictionsArrived(event.step, event.round, event.images);
     case 'trainingRound':
       return s.trainingRoundStarted(event.round, event.targets);
+    case 'checkpoint':
+      return s.checkpointChanged(event.summary);
     case 'error':
       if (event.where === 'backend') s.backendFailed(event.message);
       return s.reportError(event.where, event.message);

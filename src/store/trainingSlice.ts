@@ -5,7 +5,7 @@
 import type { StateCreator } from 'zustand';
 import { detrPreset, type DetrPreset } from '../core/detrConfig';
 import { DEFAULT_SELF_TRAINING } from '../core/trainData';
-import type { ImageDetections, StepReport, TrainingConfig, TrainingStatus } from '../worker/protocol';
+import type { CheckpointSummary, ImageDetections, StepReport, TrainingConfig, TrainingStatus } from '../worker/protocol';
 import { LossSeries } from './lossSeries';
 import { send } from './transport';
 import type { StudioState } from './index';
@@ -37,6 +37,8 @@ export interface TrainingSlice {
   predictions: { step: number; round: number; byImage: Record<string, ImageDetections> } | null;
   /** Targets of each round by image: round 0 = proposals, later rounds = predictions. */
   roundTargets: Record<number, Record<string, ImageDetections>>;
+  /** The last saved checkpoint: after a reload or a crash the UI offers to resume from it. */
+  checkpoint: CheckpointSummary | null;
 
   setTrainingConfig(config: TrainingConfig): void;
   usePreset(preset: DetrPreset): void;
@@ -45,6 +47,8 @@ export interface TrainingSlice {
   pauseTraining(): void;
   resumeTraining(): void;
   stopTraining(): void;
+  resumeFromCheckpoint(): void;
+  checkpointChanged(summary: CheckpointSummary | null): void;
 
   trainingStatusChanged(p: TrainingProgress): void;
   trainingStepsArrived(steps: StepReport[], memory: { numTensors: number; numBytes: number }): void;
@@ -53,7 +57,11 @@ export interface TrainingSlice {
 }
 
 export function defaultTrainingConfig(preset: DetrPreset = 'laptop'): TrainingConfig {
-  return { preset, detr: detrPreset(preset), stepsPerRound: preset === 'tiny' ? 50 : 1000, extraRounds: 1, batchSize: preset === 'tiny' ? 2 : 4, selfTraining: DEFAULT_SELF_TRAINING, pinned: [] };
+  const tiny = preset === 'tiny';
+  return {
+    preset, detr: detrPreset(preset), stepsPerRound: tiny ? 50 : 1000, extraRounds: 1, batchSize: tiny ? 2 : 4,
+    selfTraining: DEFAULT_SELF_TRAINING, pinned: [], checkpointEvery: tiny ? 5 : 50,
+  };
 }
 
 const byImage = (images: ImageDetections[]) => Object.fromEntries(images.map((im) => [im.imageId, im]));
@@ -65,6 +73,7 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
   lossSeries: new LossSeries(),
   predictions: null,
   roundTargets: {},
+  checkpoint: null,
 
   setTrainingConfig: (config) => set({ trainingConfig: config }),
   usePreset: (preset) => set((s) => ({ trainingConfig: { ...defaultTrainingConfig(preset), pinned: s.trainingConfig.pinned } })),
@@ -81,6 +90,12 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
   pauseTraining: () => send({ type: 'pauseTraining' }),
   resumeTraining: () => send({ type: 'resumeTraining' }),
   stopTraining: () => send({ type: 'stopTraining' }),
+  resumeFromCheckpoint: () => {
+    get().lossSeries.clear();
+    set({ training: { status: 'preparing', round: 0, step: 0, totalSteps: 0, message: null }, trainingStats: null, predictions: null });
+    send({ type: 'resumeFromCheckpoint' });
+  },
+  checkpointChanged: (summary) => set({ checkpoint: summary }),
 
   trainingStatusChanged: (p) => set({ training: p }),
   trainingStepsArrived: (steps, memory) => {

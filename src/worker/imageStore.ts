@@ -3,7 +3,21 @@
 // whole or not at all, which keeps the cache consistent when the storage quota runs out.
 
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { ImageMeta, ImageWithThumb, ProposalRunResult } from './protocol';
+import type { TrainerSnapshot } from '../core/checkpoint';
+import type { ImageTargets } from '../core/matcher';
+import type { ImageMeta, ImageWithThumb, ProposalRunResult, TrainingConfig } from './protocol';
+
+export interface Checkpoint {
+  config: TrainingConfig;
+  K: number;
+  step: number;
+  round: number;
+  /** The targets of the current round, by image id (round 1+ targets are predictions). */
+  imageIds: string[];
+  targets: ImageTargets[];
+  snapshot: TrainerSnapshot;
+  savedAt: number;
+}
 
 export interface StoredImage {
   id: string;
@@ -19,6 +33,8 @@ interface StudioDb extends DBSchema {
   settings: { key: string; value: unknown };
   /** The last complete proposal run, under the key 'current': replaced whole, never in parts. */
   proposals: { key: string; value: ProposalRunResult };
+  /** Two slots, 'A' and 'B'; settings 'checkpointSlot' names the last complete one. */
+  checkpoints: { key: string; value: Checkpoint };
 }
 
 export const DB_NAME = 'simdetr-studio';
@@ -34,13 +50,14 @@ export class ImageStore {
   private constructor(private readonly db: IDBPDatabase<StudioDb>) {}
 
   static async open(): Promise<ImageStore> {
-    const db = await openDB<StudioDb>(DB_NAME, 2, {
+    const db = await openDB<StudioDb>(DB_NAME, 3, {
       upgrade(d, oldVersion) {
         if (oldVersion < 1) {
           d.createObjectStore('images', { keyPath: 'id' });
           d.createObjectStore('settings');
         }
         if (oldVersion < 2) d.createObjectStore('proposals');
+        if (oldVersion < 3) d.createObjectStore('checkpoints');
       },
     });
     return new ImageStore(db);
@@ -79,8 +96,9 @@ export class ImageStore {
 
   /** Empties the dataset and everything derived from it, in one transaction. */
   async clearImages(): Promise<void> {
-    const tx = this.db.transaction(['images', 'proposals'], 'readwrite');
-    await Promise.all([tx.objectStore('images').clear(), tx.objectStore('proposals').clear(), tx.done]);
+    const tx = this.db.transaction(['images', 'proposals', 'checkpoints'], 'readwrite');
+    const stores = [tx.objectStore('images'), tx.objectStore('proposals'), tx.objectStore('checkpoints')] as const;
+    await Promise.all([...stores.map((st) => st.clear()), tx.done]);
   }
 
   async getProposals(): Promise<ProposalRunResult | null> {
@@ -95,6 +113,34 @@ export class ImageStore {
       if (isQuotaError(err)) throw new StorageFullError();
       throw err;
     }
+  }
+
+  /** The last complete checkpoint, or null. */
+  async getCheckpoint(): Promise<Checkpoint | null> {
+    const slot = await this.db.get('settings', 'checkpointSlot');
+    if (slot !== 'A' && slot !== 'B') return null;
+    return (await this.db.get('checkpoints', slot)) ?? null;
+  }
+
+  /**
+   * Writes into the slot that is not the last complete one, then points at it: a crash or a full
+   * disk while writing leaves the previous checkpoint whole and current.
+   */
+  async putCheckpoint(c: Checkpoint): Promise<void> {
+    const current = await this.db.get('settings', 'checkpointSlot');
+    const slot = current === 'A' ? 'B' : 'A';
+    try {
+      await this.db.put('checkpoints', c, slot);
+    } catch (err) {
+      if (isQuotaError(err)) throw new StorageFullError();
+      throw err;
+    }
+    await this.db.put('settings', slot, 'checkpointSlot');
+  }
+
+  async clearCheckpoints(): Promise<void> {
+    const tx = this.db.transaction(['checkpoints', 'settings'], 'readwrite');
+    await Promise.all([tx.objectStore('checkpoints').clear(), tx.objectStore('settings').delete('checkpointSlot'), tx.done]);
   }
 
   async getSetting(key: string): Promise<unknown> {

@@ -147,6 +147,17 @@ export interface TrainingConfig {
   selfTraining: SelfTrainingFilter;
   /** Images whose predictions the UI shows while training (ids). */
   pinned: string[];
+  /** Save a checkpoint every this many steps (and at stop and at the end). */
+  checkpointEvery: number;
+}
+
+/** What the UI needs to offer resuming a saved run. */
+export interface CheckpointSummary {
+  step: number;
+  round: number;
+  totalSteps: number;
+  preset: string;
+  savedAt: number;
 }
 
 export interface StepReport {
@@ -186,7 +197,8 @@ export type Command =
   | { type: 'startTraining'; config: TrainingConfig }
   | { type: 'pauseTraining' }
   | { type: 'resumeTraining' }
-  | { type: 'stopTraining' };
+  | { type: 'stopTraining' }
+  | { type: 'resumeFromCheckpoint' };
 
 export type WorkerEvent =
   | { type: 'ready'; report: BackendReport }
@@ -216,6 +228,7 @@ export type WorkerEvent =
   | { type: 'trainingPredictions'; step: number; round: number; images: ImageDetections[] }
   /** The targets a round trains on: round 0 = proposals, later rounds = the detector's predictions. */
   | { type: 'trainingRound'; round: number; K: number; targets: ImageDetections[] }
+  | { type: 'checkpoint'; summary: CheckpointSummary | null }
   | { type: 'error'; where: string; message: string };
 
 export function assertNever(x: never): never {

@@ -2,14 +2,14 @@
 // backend, owns the image cache and runs ingest; the math lives in src/core.
 
 import { selectBackend } from './backend';
-import { ImageStore } from './imageStore';
+import { ImageStore, type Checkpoint } from './imageStore';
 import { DEFAULT_LIMITS, runIngest, type IngestSource } from './ingest';
 import { DEFAULT_PROPOSAL_CONFIG, validateProposalConfig } from '../core/proposalConfig';
 import { demoSources } from './demo';
 import { encoderWeights } from './encoder';
 import { Cancelled, runProposals } from './proposalRunner';
 import { TrainingSession } from './trainingSession';
-import { assertNever, isCommand, type Command, type InitOptions, type TrainingConfig, type WorkerEvent } from './protocol';
+import { assertNever, isCommand, type CheckpointSummary, type Command, type InitOptions, type TrainingConfig, type WorkerEvent } from './protocol';
 
 /** The parts of a dedicated worker's global scope we use (the DOM lib has no worker types). */
 interface WorkerScope {
@@ -55,6 +55,7 @@ async function init(options: InitOptions): Promise<void> {
   for (const { meta } of images) known.set(meta.id, meta.path);
   emit({ type: 'dataset', images });
   emit({ type: 'proposalState', config: await savedProposalConfig(store), result: await store.getProposals() });
+  emit({ type: 'checkpoint', summary: checkpointSummary(await store.getCheckpoint()) });
   const demoSeen = (await store.getSetting('demoLoaded')) === true;
   if (options.demoOnFirstVisit && images.length === 0 && !demoSeen) enqueueIngest(0, 'demo');
   await backend;
@@ -68,6 +69,12 @@ async function savedProposalConfig(s: ImageStore) {
     // A config saved by an older version that no longer validates gives way to the defaults.
     return DEFAULT_PROPOSAL_CONFIG;
   }
+}
+
+function checkpointSummary(c: Checkpoint | null): CheckpointSummary | null {
+  if (!c) return null;
+  const totalSteps = (c.config.extraRounds + 1) * c.config.stepsPerRound;
+  return { step: c.step, round: c.round, totalSteps, preset: c.config.preset, savedAt: c.savedAt };
 }
 
 function enqueue(where: string, job: () => Promise<void>): void {
@@ -106,14 +113,21 @@ function enqueueProposals(runId: number, rawConfig: unknown): void {
   });
 }
 
-async function startTraining(config: TrainingConfig): Promise<void> {
-  if (training) throw new Error('a pretraining run is already going; stop it first');
-  const session = new TrainingSession(config, requireStore(), await encoderWeights(assetBase), emit);
-  training = session;
+async function startTraining(config: TrainingConfig | 'checkpoint'): Promise<void> {
+  if (training) {
+    fail('training', new Error('a pretraining run is already going; stop it first'));
+    return;
+  }
   try {
-    await session.run();
+    const s = requireStore();
+    const checkpoint = config === 'checkpoint' ? await s.getCheckpoint() : null;
+    if (config === 'checkpoint' && !checkpoint) throw new Error('there is no saved checkpoint to resume from');
+    const runConfig = checkpoint?.config ?? (config as TrainingConfig);
+    training = new TrainingSession(runConfig, s, await encoderWeights(assetBase), emit, checkpoint);
+    await training.run();
   } catch (err) {
-    emit({ type: 'trainingStatus', status: 'failed', round: 0, step: 0, totalSteps: 0, message: err instanceof Error ? err.message : String(err) });
+    const message = err instanceof Error ? err.message : String(err);
+    emit({ type: 'trainingStatus', status: 'failed', round: 0, step: 0, totalSteps: 0, message });
   } finally {
     training = null;
   }
@@ -141,6 +155,7 @@ async function handle(cmd: Command): Promise<void> {
         await requireStore().clearImages();
         known.clear();
         emit({ type: 'datasetCleared' });
+        emit({ type: 'checkpoint', summary: null });
       });
     case 'getImage': {
       const blob = await requireStore().getPixels(cmd.id);
@@ -160,6 +175,8 @@ async function handle(cmd: Command): Promise<void> {
       return training?.resume();
     case 'stopTraining':
       return training?.stop();
+    case 'resumeFromCheckpoint':
+      return startTraining('checkpoint');
     default:
       return assertNever(cmd);
   }

@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { rgbaToInput } from '../core/proposalStage';
 import type { ImageStore } from './imageStore';
-import type { ImageMeta } from './protocol';
+import type { ImageTargets } from '../core/matcher';
+import type { ImageDetections, ImageMeta } from './protocol';
 
 export interface TrainingImage {
   meta: ImageMeta;
@@ -37,4 +38,20 @@ export async function loadTrainingImages(store: ImageStore, metas: readonly Imag
 /** [B, H, W, 3] in [0, 1] from the chosen images. */
 export function batchTensor(images: readonly TrainingImage[], size: { height: number; width: number }): tf.Tensor4D {
   return tf.tidy(() => tf.concat(images.map((im) => rgbaToInput({ ...size, data: im.rgba })), 0)); // [B, H, W, 3]
+}
+
+export function emptyTargets(): ImageTargets {
+  return { classes: new Int32Array(0), boxes: new Float32Array(0) };
+}
+
+/** Targets or detections (cxcywh in [0, 1]) as boxes in the pixels of the image's cached copy. */
+export function toPixels(im: TrainingImage, d: { boxes: Float32Array; classes: Int32Array; scores?: Float32Array }): ImageDetections {
+  const { storedWidth: W, storedHeight: H } = im.meta;
+  const boxes = new Float32Array(d.boxes.length);
+  for (let i = 0; i < d.boxes.length; i += 4) {
+    const [cx = 0, cy = 0, w = 0, h = 0] = d.boxes.subarray(i, i + 4);
+    boxes.set([(cx - w / 2) * W, (cy - h / 2) * H, (cx + w / 2) * W, (cy + h / 2) * H], i);
+  }
+  const scores = d.scores ? Float32Array.from(d.scores) : new Float32Array(d.classes.length).fill(1);
+  return { imageId: im.meta.id, boxes, classes: Int32Array.from(d.classes), scores };
 }

@@ -1,19 +1,31 @@
 // Stages 3 and 4 in the worker: pretrain DETR on the proposals and their pseudo-classes (round 0),
 // then on its own confident predictions (rounds 1…). Glue only: the step is core/trainer.ts.
-// Pause, resume and stop act between steps; events are batched to a few a second.
+// Pause, resume and stop act between steps; events are batched to a few a second; checkpoints go
+// to IndexedDB every few steps, and a non-finite loss rolls back to the last one at half the rate.
 
 import * as tf from '@tensorflow/tfjs';
-import type { MobileNetV2Weights } from '../core/mobilenetV2';
-import { mulberry32, type Rng } from '../core/rng';
-import { detectionsToTargets, predict, proposalsToTargets, type Detections } from '../core/trainData';
-import { createTrainer, disposeTrainer, trainStep, type Trainer } from '../core/trainer';
+import { restoreTrainer, snapshotTrainer, type TrainerSnapshot } from '../core/checkpoint';
 import type { ImageTargets } from '../core/matcher';
-import type { ImageStore } from './imageStore';
-import type { ImageDetections, StepReport, TrainingConfig, TrainingStatus, WorkerEvent } from './protocol';
-import { batchTensor, inputSize, loadTrainingImages, type TrainingImage } from './trainingImages';
+import type { MobileNetV2Weights } from '../core/mobilenetV2';
+import { mixSeed, mulberry32 } from '../core/rng';
+import { detectionsToTargets, predict, proposalsToTargets } from '../core/trainData';
+import { createTrainer, disposeTrainer, NonFiniteLossError, trainStep, type Trainer } from '../core/trainer';
+import type { Checkpoint, ImageStore } from './imageStore';
+import type { StepReport, TrainingConfig, TrainingStatus, WorkerEvent } from './protocol';
+import { batchTensor, emptyTargets, inputSize, loadTrainingImages, toPixels, type TrainingImage } from './trainingImages';
 
 const EMIT_MS = 250;
 const PREDICT_EVERY_MS = 3000;
+/** A run that diverges this often in a row stops instead of halving the rate forever. */
+const MAX_ROLLBACKS = 3;
+
+interface RunState {
+  trainer: Trainer;
+  images: TrainingImage[];
+  targets: ImageTargets[];
+  K: number;
+  size: { height: number; width: number };
+}
 
 export class TrainingSession {
   private paused = false;
@@ -22,12 +34,15 @@ export class TrainingSession {
   private round = 0;
   private step = 0;
   private totalSteps = 0;
+  private lastGood: { step: number; round: number; snapshot: TrainerSnapshot; targets: ImageTargets[] } | null = null;
+  private rollbacks = 0;
 
   constructor(
-    private readonly config: TrainingConfig,
+    private config: TrainingConfig,
     private readonly store: ImageStore,
     private readonly encoder: MobileNetV2Weights,
     private readonly emit: (e: WorkerEvent) => void,
+    private readonly resumeFrom: Checkpoint | null = null,
   ) {}
 
   pause(): void {
@@ -50,35 +65,52 @@ export class TrainingSession {
 
   async run(): Promise<void> {
     this.setStatus('preparing');
-    const saved = await this.store.getProposals();
-    if (!saved) throw new Error('run the proposals stage first: pretraining learns from its proposals and pseudo-classes');
-    const metas = (await this.store.listMetas()).filter((m) => saved.images.some((im) => im.imageId === m.id));
-    const byId = new Map(saved.images.map((im) => [im.imageId, im]));
-    const size = inputSize(this.config.detr.imageSize);
-    const images = await loadTrainingImages(this.store, metas, size);
-    let targets = images.map((im) => {
-      const p = byId.get(im.meta.id);
-      return p ? proposalsToTargets(p.boxes, p.clusters, im.meta.storedWidth, im.meta.storedHeight) : emptyTargets();
-    });
+    const s = await this.prepare();
     const rounds = this.config.extraRounds + 1;
     this.totalSteps = rounds * this.config.stepsPerRound;
-    const trainer = createTrainer({ ...this.config.detr, numClasses: saved.K }, this.encoder);
     try {
-      for (this.round = 0; this.round < rounds && !this.stopped; this.round++) {
-        this.emit({ type: 'trainingRound', round: this.round, K: saved.K, targets: images.map((im, i) => toPixels(im, targets[i] ?? emptyTargets())) });
-        await this.trainRound(trainer, images, targets, size);
+      for (; this.round < rounds && !this.stopped; this.round++) {
+        this.emit({ type: 'trainingRound', round: this.round, K: s.K, targets: s.images.map((im, i) => toPixels(im, s.targets[i] ?? emptyTargets())) });
+        await this.trainRound(s);
         if (this.stopped || this.round === rounds - 1) break;
         this.setStatus('predicting');
-        targets = (await this.predictAll(trainer, images, size)).map(detectionsToTargets);
+        s.targets = await this.predictAll(s);
       }
-      this.setStatus(this.stopped ? 'stopped' : 'done');
+      await this.saveCheckpoint(s);
+      this.setStatus(this.stopped ? 'stopped' : 'done', this.rollbacks > 0 ? this.rollbackNote() : null);
     } finally {
-      disposeTrainer(trainer);
+      disposeTrainer(s.trainer);
     }
   }
 
-  private async trainRound(trainer: Trainer, images: TrainingImage[], targets: ImageTargets[], size: { height: number; width: number }): Promise<void> {
-    const rng = mulberry32(this.config.detr.seed + 7919 * this.round);
+  private async prepare(): Promise<RunState> {
+    const saved = await this.store.getProposals();
+    if (!saved) throw new Error('run the proposals stage first: pretraining learns from its proposals and pseudo-classes');
+    const from = this.resumeFrom;
+    const ids = from ? from.imageIds : saved.images.map((im) => im.imageId);
+    const metas = new Map((await this.store.listMetas()).map((m) => [m.id, m]));
+    const missing = ids.filter((id) => !metas.has(id));
+    if (missing.length > 0) throw new Error(`${missing.length} images of this run are no longer in the dataset; start a new run`);
+    const size = inputSize(this.config.detr.imageSize);
+    const images = await loadTrainingImages(this.store, ids.map((id) => metas.get(id)!), size);
+    const K = from ? from.K : saved.K;
+    const trainer = createTrainer({ ...this.config.detr, numClasses: K }, this.encoder);
+    if (from) {
+      restoreTrainer(trainer, from.snapshot);
+      this.step = from.step;
+      this.round = from.round;
+      this.lastGood = { step: from.step, round: from.round, snapshot: from.snapshot, targets: from.targets };
+      return { trainer, images, targets: from.targets, K, size };
+    }
+    const byId = new Map(saved.images.map((im) => [im.imageId, im]));
+    const targets = images.map((im) => {
+      const p = byId.get(im.meta.id);
+      return p ? proposalsToTargets(p.boxes, p.clusters, im.meta.storedWidth, im.meta.storedHeight) : emptyTargets();
+    });
+    return { trainer, images, targets, K, size };
+  }
+
+  private async trainRound(s: RunState): Promise<void> {
     const end = (this.round + 1) * this.config.stepsPerRound;
     let pending: StepReport[] = [];
     let lastEmit = performance.now();
@@ -87,12 +119,18 @@ export class TrainingSession {
     while (this.step < end && !this.stopped) {
       if (this.paused) await this.waitWhilePaused();
       if (this.stopped) break;
-      const pick = sample(rng, images.length, this.config.batchSize);
-      const batch = batchTensor(pick.map((i) => images[i]!), size);
+      // Each step's batch depends only on the seed and the step, so a resumed run replays it.
+      const rng = mulberry32(mixSeed(this.config.detr.seed, this.step + 1));
+      const pick = Array.from({ length: Math.min(this.config.batchSize, s.images.length) }, () => Math.floor(rng() * s.images.length));
+      const batch = batchTensor(pick.map((i) => s.images[i]!), s.size);
       try {
-        const s = await trainStep(trainer, batch, pick.map((i) => targets[i] ?? emptyTargets()));
-        this.step += 1;
-        pending.push({ step: this.step, round: this.round, loss: s.loss, ...s.terms, lr: s.lr, gradNorm: s.gradNorm, stepMs: s.stepMs, matchMs: s.matchMs });
+        const r = await trainStep(s.trainer, batch, pick.map((i) => s.targets[i] ?? emptyTargets()));
+        this.step = r.step;
+        pending.push({ step: r.step, round: this.round, loss: r.loss, ...r.terms, lr: r.lr, gradNorm: r.gradNorm, stepMs: r.stepMs, matchMs: r.matchMs });
+      } catch (err) {
+        if (!(err instanceof NonFiniteLossError)) throw err;
+        await this.rollBack(s, err);
+        continue;
       } finally {
         batch.dispose();
       }
@@ -103,12 +141,45 @@ export class TrainingSession {
         pending = [];
         lastEmit = now;
       }
+      if (this.step % this.config.checkpointEvery === 0) await this.saveCheckpoint(s);
       if (now - lastPredict > PREDICT_EVERY_MS) {
-        await this.predictPinned(trainer, images, size);
+        await this.predictPinned(s);
         lastPredict = performance.now();
       }
     }
-    await this.predictPinned(trainer, images, size);
+    await this.predictPinned(s);
+  }
+
+  private async saveCheckpoint(s: RunState): Promise<void> {
+    const snapshot = await snapshotTrainer(s.trainer);
+    this.lastGood = { step: this.step, round: this.round, snapshot, targets: s.targets };
+    const c: Checkpoint = {
+      config: this.config, K: s.K, step: this.step, round: this.round, imageIds: s.images.map((im) => im.meta.id),
+      targets: s.targets, snapshot, savedAt: Date.now(),
+    };
+    await this.store.putCheckpoint(c);
+    this.emit({ type: 'checkpoint', summary: { step: c.step, round: c.round, totalSteps: this.totalSteps, preset: this.config.preset, savedAt: c.savedAt } });
+  }
+
+  /** The divergence guard: back to the last good state, at half the learning rate. */
+  private async rollBack(s: RunState, err: NonFiniteLossError): Promise<void> {
+    this.rollbacks += 1;
+    if (!this.lastGood || this.rollbacks > MAX_ROLLBACKS) {
+      throw new Error(`${err.message}; ${this.lastGood ? `still diverging after ${MAX_ROLLBACKS} rollbacks` : 'no checkpoint to return to yet'}`);
+    }
+    const optim = this.config.detr.optim;
+    this.config = { ...this.config, detr: { ...this.config.detr, optim: { ...optim, lr: optim.lr / 2, lrBackbone: optim.lrBackbone / 2 } } };
+    disposeTrainer(s.trainer);
+    s.trainer = createTrainer({ ...this.config.detr, numClasses: s.K }, this.encoder);
+    restoreTrainer(s.trainer, this.lastGood.snapshot);
+    s.targets = this.lastGood.targets;
+    const failedAt = this.step + 1;
+    this.step = this.lastGood.step;
+    this.setStatus('running', `The loss was not finite at step ${failedAt}: back to the checkpoint of step ${this.step}, learning rate halved to ${this.config.detr.optim.lr.toExponential(1)}.`);
+  }
+
+  private rollbackNote(): string {
+    return `${this.rollbacks} rollback${this.rollbacks === 1 ? '' : 's'} after a non-finite loss; final learning rate ${this.config.detr.optim.lr.toExponential(1)}.`;
   }
 
   private async waitWhilePaused(): Promise<void> {
@@ -118,45 +189,23 @@ export class TrainingSession {
     if (!this.stopped) this.setStatus('running');
   }
 
-  private async predictPinned(trainer: Trainer, images: TrainingImage[], size: { height: number; width: number }): Promise<void> {
-    const pinned = images.filter((im) => this.config.pinned.includes(im.meta.id));
+  private async predictPinned(s: RunState): Promise<void> {
+    const pinned = s.images.filter((im) => this.config.pinned.includes(im.meta.id));
     if (pinned.length === 0) return;
-    const batch = batchTensor(pinned, size);
-    const found = await predict(trainer.model, batch, { ...this.config.selfTraining, scoreThreshold: Math.min(0.3, this.config.selfTraining.scoreThreshold) });
+    const batch = batchTensor(pinned, s.size);
+    // Shown, not trained on: a lower threshold lets the person see what is forming.
+    const found = await predict(s.trainer.model, batch, { ...this.config.selfTraining, scoreThreshold: Math.min(0.3, this.config.selfTraining.scoreThreshold) });
     batch.dispose();
-    this.emit({ type: 'trainingPredictions', step: this.step, round: this.round, images: pinned.map((im, i) => toPixels(im, found[i] ?? emptyDetections())) });
+    this.emit({ type: 'trainingPredictions', step: this.step, round: this.round, images: pinned.map((im, i) => toPixels(im, found[i] ?? { boxes: new Float32Array(0), classes: new Int32Array(0) })) });
   }
 
-  private async predictAll(trainer: Trainer, images: TrainingImage[], size: { height: number; width: number }): Promise<Detections[]> {
-    const out: Detections[] = [];
-    for (let i = 0; i < images.length; i += this.config.batchSize) {
-      const batch = batchTensor(images.slice(i, i + this.config.batchSize), size);
-      out.push(...(await predict(trainer.model, batch, this.config.selfTraining)));
+  private async predictAll(s: RunState): Promise<ImageTargets[]> {
+    const out: ImageTargets[] = [];
+    for (let i = 0; i < s.images.length; i += this.config.batchSize) {
+      const batch = batchTensor(s.images.slice(i, i + this.config.batchSize), s.size);
+      out.push(...(await predict(s.trainer.model, batch, this.config.selfTraining)).map(detectionsToTargets));
       batch.dispose();
     }
     return out;
   }
-}
-
-function sample(rng: Rng, n: number, k: number): number[] {
-  return Array.from({ length: Math.min(k, n) }, () => Math.floor(rng() * n));
-}
-
-function emptyTargets(): ImageTargets {
-  return { classes: new Int32Array(0), boxes: new Float32Array(0) };
-}
-
-function emptyDetections(): Detections {
-  return { boxes: new Float32Array(0), scores: new Float32Array(0), classes: new Int32Array(0) };
-}
-
-/** Targets or detections (cxcywh in [0, 1]) as boxes in the pixels of the image's cached copy. */
-function toPixels(im: TrainingImage, d: { boxes: Float32Array; classes: Int32Array; scores?: Float32Array }): ImageDetections {
-  const { storedWidth: W, storedHeight: H } = im.meta;
-  const boxes = new Float32Array(d.boxes.length);
-  for (let i = 0; i < d.boxes.length; i += 4) {
-    const [cx = 0, cy = 0, w = 0, h = 0] = d.boxes.subarray(i, i + 4);
-    boxes.set([(cx - w / 2) * W, (cy - h / 2) * H, (cx + w / 2) * W, (cy + h / 2) * H], i);
-  }
-  return { imageId: im.meta.id, boxes, classes: Int32Array.from(d.classes), scores: d.scores ? Float32Array.from(d.scores) : new Float32Array(d.classes.length).fill(1) };
 }

@@ -1,0 +1,116 @@
+// The pretraining settings: a preset, the run's length and batch, the learning rate and where the
+// backbone starts. Each edit is checked at once; a valid form goes straight to the store (so Start
+// always runs what is shown), an invalid one says why and blocks Start. Locked while a run is going.
+
+import { useId, useState } from 'react';
+import type { BackboneInit, DetrPreset } from '../../core/detrConfig';
+import { useStudio } from '../../store';
+import { applyTexts, TEXT_FIELDS, textsOf, type Problems, type TextField } from './trainingForm';
+
+interface Props {
+  editable: boolean;
+  onValidity(valid: boolean): void;
+}
+
+const PRESETS: readonly { value: DetrPreset; label: string }[] = [
+  { value: 'tiny', label: 'tiny (tests, a quick look)' },
+  { value: 'laptop', label: 'laptop' },
+  { value: 'paper', label: 'paper (slow in a browser)' },
+];
+
+const INITS: readonly { value: BackboneInit; label: string }[] = [
+  { value: 'encoder', label: 'encoder (ImageNet weights)' },
+  { value: 'scratch', label: 'scratch (random)' },
+];
+
+/** The option whose value a select reported, narrowed to its type by finding it. */
+function pick<T extends string>(options: readonly { value: T }[], value: string, then: (v: T) => void): void {
+  const found = options.find((o) => o.value === value);
+  if (found) then(found.value);
+}
+
+export function TrainingForm({ editable, onValidity }: Props) {
+  const config = useStudio((s) => s.trainingConfig);
+  const setConfig = useStudio((s) => s.setTrainingConfig);
+  // Not called usePreset here: it is a store action, not a hook.
+  const applyPreset = useStudio((s) => s.usePreset);
+  const [texts, setTexts] = useState(() => textsOf(config));
+  const [problems, setProblems] = useState<Problems>({});
+  const id = useId();
+  const { detr } = config;
+
+  const edit = (field: TextField, text: string) => {
+    const next = { ...texts, [field]: text };
+    setTexts(next);
+    const result = applyTexts(useStudio.getState().trainingConfig, next);
+    setProblems(result.problems);
+    onValidity(result.config !== null);
+    if (result.config) setConfig(result.config);
+  };
+  const choosePreset = (preset: DetrPreset) => {
+    applyPreset(preset);
+    setTexts(textsOf(useStudio.getState().trainingConfig));
+    setProblems({});
+    onValidity(true);
+  };
+  const chooseInit = (init: BackboneInit) => setConfig({ ...config, detr: { ...detr, backbone: { ...detr.backbone, init } } });
+  const messages = TEXT_FIELDS.flatMap((f) => problems[f.name] ?? []);
+  const t = detr.transformer;
+
+  return (
+    <form className="config-form training-form" data-testid="training-config" aria-label="Pretraining settings" noValidate onSubmit={(e) => e.preventDefault()}>
+      <fieldset className="fields" disabled={!editable}>
+        <div className="field">
+          <label htmlFor={`${id}-preset`}>Preset</label>
+          <select id={`${id}-preset`} value={config.preset} aria-describedby={`${id}-preset-help`} onChange={(e) => pick(PRESETS, e.currentTarget.value, choosePreset)}>
+            {PRESETS.map((p) => (
+              <option key={p.value} value={p.value}>
+                {p.label}
+              </option>
+            ))}
+          </select>
+          <small id={`${id}-preset-help`}>
+            {detr.imageSize} px · D {t.dModel} · {t.numEncoderLayers}+{t.numDecoderLayers} layers · {detr.numQueries} queries. A preset resets
+            the fields below.
+          </small>
+        </div>
+        {TEXT_FIELDS.map((f) => (
+          <div className="field" key={f.name}>
+            <label htmlFor={`${id}-${f.name}`}>{f.label}</label>
+            <input
+              id={`${id}-${f.name}`}
+              type="text"
+              inputMode={f.inputMode}
+              value={texts[f.name]}
+              onChange={(e) => edit(f.name, e.currentTarget.value)}
+              aria-describedby={`${id}-${f.name}-help`}
+              aria-invalid={problems[f.name] ? true : undefined}
+              autoComplete="off"
+              spellCheck={false}
+            />
+            <small id={`${id}-${f.name}-help`}>{f.help}</small>
+          </div>
+        ))}
+        <div className="field">
+          <label htmlFor={`${id}-init`}>Backbone init</label>
+          <select id={`${id}-init`} value={detr.backbone.init} aria-describedby={`${id}-init-help`} onChange={(e) => pick(INITS, e.currentTarget.value, chooseInit)}>
+            {INITS.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+          <small id={`${id}-init-help`}>Where the trainable backbone starts; SimDETR also pretrains from scratch. The proposal encoder stays frozen.</small>
+        </div>
+      </fieldset>
+      {messages.length > 0 && (
+        <div className="form-error" role="alert" data-testid="training-config-error">
+          {messages.map((m) => (
+            <p key={m}>{m}</p>
+          ))}
+        </div>
+      )}
+      {!editable && <p className="hint">Settings and pins are fixed while a run is going.</p>}
+    </form>
+  );
+}
