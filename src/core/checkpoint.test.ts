@@ -8,7 +8,7 @@ import { restoreTrainer, snapshotTrainer } from './checkpoint';
 import { detrPreset } from './detrConfig';
 import type { ImageTargets } from './matcher';
 import { disposeMobileNetV2Weights, loadMobileNetV2Weights, type MobileNetV2Weights } from './mobilenetV2';
-import { createTrainer, disposeTrainer, trainStep } from './trainer';
+import { createTrainer, disposeTrainer, evaluateLoss, trainStep } from './trainer';
 
 const MODEL_DIR = fileURLToPath(new URL('../../public/models/mobilenet_v2_140/', import.meta.url));
 let encoder: MobileNetV2Weights;
@@ -32,11 +32,13 @@ describe('checkpoint', () => {
     await trainStep(a, images, targets);
     await trainStep(a, images, targets);
     const saved = await snapshotTrainer(a);
+    const probeA = await evaluateLoss(a, images, targets);
     const nextA = await trainStep(a, images, targets);
 
     const b = createTrainer({ ...cfg, seed: 99 }, encoder); // different init: restore must overwrite it all
     restoreTrainer(b, saved);
     expect(b.optimizer.step).toBe(2);
+    expect(await evaluateLoss(b, images, targets)).toBeCloseTo(probeA, 6);
     const nextB = await trainStep(b, images, targets);
     expect(nextB.step).toBe(nextA.step);
     expect(nextB.loss).toBeCloseTo(nextA.loss, 5);

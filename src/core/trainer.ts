@@ -100,3 +100,21 @@ export async function trainStep(t: Trainer, images: tf.Tensor4D, targets: readon
   const [loss = NaN, cls = NaN, l1 = NaN, giou = NaN, gradNorm = NaN] = v;
   return { step: t.optimizer.step, loss, terms: { class: cls, l1, giou }, gradNorm, lr, matchMs, stepMs: performance.now() - start };
 }
+
+/**
+ * The set-prediction loss of a batch without training (no dropout, no update): one matching
+ * readback and one loss readback. Checkpoints store it for a fixed batch, so a restored run can
+ * show that it continues from exactly the saved state.
+ */
+export async function evaluateLoss(t: Trainer, images: tf.Tensor4D, targets: readonly ImageTargets[]): Promise<number> {
+  const out = detrForward(t.model, images, { training: false });
+  try {
+    const matches = await hungarianMatchLayers(out.layers, targets, t.criterion);
+    const total = tf.tidy(() => setCriterionWithAux(out.layers, targets, matches, t.criterion).total);
+    const [v = Number.NaN] = await total.data();
+    total.dispose();
+    return v;
+  } finally {
+    tf.dispose(out);
+  }
+}

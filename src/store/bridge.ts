@@ -68,6 +68,8 @@ function onEvent(event: WorkerEvent): void {
       return s.trainingRoundStarted(event.round, event.targets);
     case 'checkpoint':
       return s.checkpointChanged(event.summary);
+    case 'resumed':
+      return s.resumed({ step: event.step, savedProbeLoss: event.savedProbeLoss, probeLoss: event.probeLoss });
     case 'error':
       if (event.where === 'backend') s.backendFailed(event.message);
       return s.reportError(event.where, event.message);

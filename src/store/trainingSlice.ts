@@ -39,6 +39,8 @@ export interface TrainingSlice {
   roundTargets: Record<number, Record<string, ImageDetections>>;
   /** The last saved checkpoint: after a reload or a crash the UI offers to resume from it. */
   checkpoint: CheckpointSummary | null;
+  /** Set after resuming: the fixed batch's loss now and when it was saved (equal if restored exactly). */
+  resumeCheck: { step: number; savedProbeLoss: number; probeLoss: number } | null;
 
   setTrainingConfig(config: TrainingConfig): void;
   usePreset(preset: DetrPreset): void;
@@ -49,6 +51,7 @@ export interface TrainingSlice {
   stopTraining(): void;
   resumeFromCheckpoint(): void;
   checkpointChanged(summary: CheckpointSummary | null): void;
+  resumed(check: { step: number; savedProbeLoss: number; probeLoss: number }): void;
 
   trainingStatusChanged(p: TrainingProgress): void;
   trainingStepsArrived(steps: StepReport[], memory: { numTensors: number; numBytes: number }): void;
@@ -74,6 +77,7 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
   predictions: null,
   roundTargets: {},
   checkpoint: null,
+  resumeCheck: null,
 
   setTrainingConfig: (config) => set({ trainingConfig: config }),
   usePreset: (preset) => set((s) => ({ trainingConfig: { ...defaultTrainingConfig(preset), pinned: s.trainingConfig.pinned } })),
@@ -96,6 +100,7 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
     send({ type: 'resumeFromCheckpoint' });
   },
   checkpointChanged: (summary) => set({ checkpoint: summary }),
+  resumed: (check) => set({ resumeCheck: check }),
 
   trainingStatusChanged: (p) => set({ training: p }),
   trainingStepsArrived: (steps, memory) => {

@@ -16,6 +16,8 @@ export interface Checkpoint {
   imageIds: string[];
   targets: ImageTargets[];
   snapshot: TrainerSnapshot;
+  /** Loss of a fixed batch (the first images) with the saved weights, for checking a restore. */
+  probeLoss: number;
   savedAt: number;
 }
 

@@ -158,6 +158,8 @@ export interface CheckpointSummary {
   totalSteps: number;
   preset: string;
   savedAt: number;
+  /** Loss of a fixed batch with the saved weights. */
+  probeLoss: number;
 }
 
 export interface StepReport {
@@ -229,6 +231,8 @@ export type WorkerEvent =
   /** The targets a round trains on: round 0 = proposals, later rounds = the detector's predictions. */
   | { type: 'trainingRound'; round: number; K: number; targets: ImageDetections[] }
   | { type: 'checkpoint'; summary: CheckpointSummary | null }
+  /** After resuming: the fixed batch's loss now, against the one saved with the checkpoint. */
+  | { type: 'resumed'; step: number; savedProbeLoss: number; probeLoss: number }
   | { type: 'error'; where: string; message: string };
 
 export function assertNever(x: never): never {

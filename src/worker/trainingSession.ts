@@ -9,7 +9,7 @@ import type { ImageTargets } from '../core/matcher';
 import type { MobileNetV2Weights } from '../core/mobilenetV2';
 import { mixSeed, mulberry32 } from '../core/rng';
 import { detectionsToTargets, predict, proposalsToTargets } from '../core/trainData';
-import { createTrainer, disposeTrainer, NonFiniteLossError, trainStep, type Trainer } from '../core/trainer';
+import { createTrainer, disposeTrainer, evaluateLoss, NonFiniteLossError, trainStep, type Trainer } from '../core/trainer';
 import type { Checkpoint, ImageStore } from './imageStore';
 import type { StepReport, TrainingConfig, TrainingStatus, WorkerEvent } from './protocol';
 import { batchTensor, emptyTargets, inputSize, loadTrainingImages, toPixels, type TrainingImage } from './trainingImages';
@@ -100,7 +100,9 @@ export class TrainingSession {
       this.step = from.step;
       this.round = from.round;
       this.lastGood = { step: from.step, round: from.round, snapshot: from.snapshot, targets: from.targets };
-      return { trainer, images, targets: from.targets, K, size };
+      const state = { trainer, images, targets: from.targets, K, size };
+      this.emit({ type: 'resumed', step: from.step, savedProbeLoss: from.probeLoss, probeLoss: await this.probeLoss(state) });
+      return state;
     }
     const byId = new Map(saved.images.map((im) => [im.imageId, im]));
     const targets = images.map((im) => {
@@ -150,15 +152,27 @@ export class TrainingSession {
     await this.predictPinned(s);
   }
 
+  /** Loss of the first images with their targets, without training. */
+  private async probeLoss(s: RunState): Promise<number> {
+    const n = Math.min(this.config.batchSize, s.images.length);
+    const batch = batchTensor(s.images.slice(0, n), s.size);
+    try {
+      return await evaluateLoss(s.trainer, batch, s.targets.slice(0, n));
+    } finally {
+      batch.dispose();
+    }
+  }
+
   private async saveCheckpoint(s: RunState): Promise<void> {
     const snapshot = await snapshotTrainer(s.trainer);
+    const probeLoss = await this.probeLoss(s);
     this.lastGood = { step: this.step, round: this.round, snapshot, targets: s.targets };
     const c: Checkpoint = {
       config: this.config, K: s.K, step: this.step, round: this.round, imageIds: s.images.map((im) => im.meta.id),
-      targets: s.targets, snapshot, savedAt: Date.now(),
+      targets: s.targets, snapshot, probeLoss, savedAt: Date.now(),
     };
     await this.store.putCheckpoint(c);
-    this.emit({ type: 'checkpoint', summary: { step: c.step, round: c.round, totalSteps: this.totalSteps, preset: this.config.preset, savedAt: c.savedAt } });
+    this.emit({ type: 'checkpoint', summary: { step: c.step, round: c.round, totalSteps: this.totalSteps, preset: this.config.preset, savedAt: c.savedAt, probeLoss } });
   }
 
   /** The divergence guard: back to the last good state, at half the learning rate. */
