@@ -31,12 +31,30 @@ test('proposals and clusters fill in live and match the CPU backend in Node', as
   expect(proposals).toBeGreaterThan(added);
   expect(k).toBe(12);
   await expect(page.getByTestId('embedding-map')).toHaveAttribute('data-points', String(proposals));
+
+  // The gallery has a row per pseudo-class; picking one filters the image grid.
+  await page.getByRole('tab', { name: 'Clusters' }).click();
+  const rows = page.getByTestId('cluster-gallery').locator('button.cluster-row');
+  await expect(rows).toHaveCount(k);
+  await expect(rows.first().locator('img').first()).toBeVisible();
   await expectNoSeriousA11yViolations(page);
+  await rows.first().click();
+  await page.getByRole('tab', { name: 'Images' }).click();
+  const filter = page.getByTestId('cluster-filter');
+  const shown = Number(/Showing (\d+)/.exec(await filter.innerText())?.[1]);
+  expect(shown).toBeGreaterThan(0);
+  expect(shown).toBeLessThanOrEqual(added);
+  await page.getByRole('tab', { name: 'Map' }).click();
+  await expectNoSeriousA11yViolations(page);
+
+  // A reload shows the saved run.
+  await page.reload();
+  await expect(page.getByTestId('proposal-summary')).toHaveAttribute('data-proposals', String(proposals));
 
   const browser = await readBrowserRun(page);
   const nodeStart = Date.now();
   const node = await nodeRun(browser);
-  console.log(`browser run: ${await summary.innerText()}; node run ${(Date.now() - nodeStart) / 1000} s`);
+  console.log(`browser run: ${await page.getByTestId('proposal-summary').innerText()}; node run ${(Date.now() - nodeStart) / 1000} s`);
   expect(node.K).toBe(browser.K);
   const worst = browser.images.map((im, i) => maxBoxDifference(im.boxes, node.boxes[i] ?? []));
   expect(Math.max(...worst), 'largest box difference in pixels').toBeLessThanOrEqual(1);

@@ -76,9 +76,11 @@ export function drawLossChart(canvas: HTMLCanvasElement, series: LossSeries, loo
 
   const steps = gather(series, 'step', bufs.get('step', n));
   const raw = LOSS_LINES.map((l) => gather(series, l.field, bufs.get(l.field, n)));
+  const smooth = raw.map((values, i) => emaSmooth(values, look.smoothing, bufs.get(`ema-${i}`, n)));
   const lr = gather(series, 'lr', bufs.get('lr', n));
   const xAxis = linearTicks(steps[0] ?? 0, steps[n - 1] ?? 1, 6);
-  const [lo, hi] = extentOf(raw, look.log) ?? [0.1, 1];
+  // Smoothed lines count too: on a log scale they can sink below every raw value (a term that became 0).
+  const [lo, hi] = extentOf(look.smoothing > 0 ? [...raw, ...smooth] : raw, look.log) ?? [0.1, 1];
   const yAxis = look.log ? logTicks(lo, hi) : linearTicks(Math.min(0, lo), hi, 5);
   const lrAxis = linearTicks(0, extentOf([lr], false)?.[1] ?? 1e-4, 4);
 
@@ -98,11 +100,11 @@ export function drawLossChart(canvas: HTMLCanvasElement, series: LossSeries, loo
     polyline(ctx, steps, ys, xAxis.domain, d, plot, stride);
   };
   LOSS_LINES.forEach((l, i) => {
-    const values = raw[i];
-    if (!values) return;
+    const [values, smoothed] = [raw[i], smooth[i]];
+    if (!values || !smoothed) return;
     if (look.smoothing > 0) {
       line(values, yAxis.domain, l.colour, 1, 0.25);
-      line(emaSmooth(values, look.smoothing, bufs.get(`ema-${l.field}`, n)), yAxis.domain, l.colour, 2, 1);
+      line(smoothed, yAxis.domain, l.colour, 2, 1);
     } else {
       line(values, yAxis.domain, l.colour, 1.5, 1);
     }

@@ -95,7 +95,9 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
   resumeTraining: () => send({ type: 'resumeTraining' }),
   stopTraining: () => send({ type: 'stopTraining' }),
   resumeFromCheckpoint: () => {
+    const saved = get().checkpoint;
     get().lossSeries.clear();
+    if (saved) set({ trainingConfig: saved.config });
     set({ training: { status: 'preparing', round: 0, step: 0, totalSteps: 0, message: null }, trainingStats: null, predictions: null });
     send({ type: 'resumeFromCheckpoint' });
   },

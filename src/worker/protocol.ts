@@ -153,6 +153,8 @@ export interface TrainingConfig {
 
 /** What the UI needs to offer resuming a saved run. */
 export interface CheckpointSummary {
+  /** The run's settings, so the UI shows what a resumed run does. */
+  config: TrainingConfig;
   step: number;
   round: number;
   totalSteps: number;

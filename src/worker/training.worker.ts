@@ -74,7 +74,7 @@ async function savedProposalConfig(s: ImageStore) {
 function checkpointSummary(c: Checkpoint | null): CheckpointSummary | null {
   if (!c) return null;
   const totalSteps = (c.config.extraRounds + 1) * c.config.stepsPerRound;
-  return { step: c.step, round: c.round, totalSteps, preset: c.config.preset, savedAt: c.savedAt, probeLoss: c.probeLoss };
+  return { config: c.config, step: c.step, round: c.round, totalSteps, preset: c.config.preset, savedAt: c.savedAt, probeLoss: c.probeLoss };
 }
 
 function enqueue(where: string, job: () => Promise<void>): void {

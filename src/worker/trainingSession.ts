@@ -172,7 +172,7 @@ export class TrainingSession {
       targets: s.targets, snapshot, probeLoss, savedAt: Date.now(),
     };
     await this.store.putCheckpoint(c);
-    this.emit({ type: 'checkpoint', summary: { step: c.step, round: c.round, totalSteps: this.totalSteps, preset: this.config.preset, savedAt: c.savedAt, probeLoss } });
+    this.emit({ type: 'checkpoint', summary: { config: this.config, step: c.step, round: c.round, totalSteps: this.totalSteps, preset: this.config.preset, savedAt: c.savedAt, probeLoss } });
   }
 
   /** The divergence guard: back to the last good state, at half the learning rate. */

@@ -13,6 +13,8 @@ export function ProposalControls() {
       ? ''
       : s.ingest
         ? 'Images are being added; run once they are in.'
+        : s.training && ['preparing', 'running', 'paused', 'predicting'].includes(s.training.status)
+          ? 'Pretraining is running; stop it to re-run the proposals.'
         : s.backendStatus === 'failed'
           ? 'No compute backend could start.'
           : s.images.length === 0

@@ -14,7 +14,7 @@ export function PinButton({ imageId }: { imageId: string }) {
   const hint = locked
     ? `Pins are fixed while a run is going (${count} pinned).`
     : pinned
-      ? `Pinned, with ${count - 1} other ${count === 2 ? 'image' : 'images'}: predictions every few seconds while training.`
+      ? `Pinned${count > 1 ? ` with ${count - 1} other ${count === 2 ? 'image' : 'images'}` : ''}: predictions every few seconds while training.`
       : "Pinned images get the detector's predictions every few seconds while it trains.";
   return (
     <div className="pin-row">

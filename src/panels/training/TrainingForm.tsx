@@ -1,15 +1,16 @@
 // The pretraining settings: a preset, the run's length and batch, the learning rate and where the
-// backbone starts. Each edit is checked at once; a valid form goes straight to the store (so Start
-// always runs what is shown), an invalid one says why and blocks Start. Locked while a run is going.
+// backbone starts. Each edit is checked at once (see useTrainingDraft); a valid form is already in
+// the store, so Start runs what is shown, and an invalid one says why. Locked while a run is going.
 
-import { useId, useState } from 'react';
+import { useId } from 'react';
 import type { BackboneInit, DetrPreset } from '../../core/detrConfig';
 import { useStudio } from '../../store';
-import { applyTexts, TEXT_FIELDS, textsOf, type Problems, type TextField } from './trainingForm';
+import { TEXT_FIELDS } from './trainingForm';
+import type { TrainingDraft } from './useTrainingDraft';
 
 interface Props {
   editable: boolean;
-  onValidity(valid: boolean): void;
+  draft: TrainingDraft;
 }
 
 const PRESETS: readonly { value: DetrPreset; label: string }[] = [
@@ -29,30 +30,12 @@ function pick<T extends string>(options: readonly { value: T }[], value: string,
   if (found) then(found.value);
 }
 
-export function TrainingForm({ editable, onValidity }: Props) {
+export function TrainingForm({ editable, draft }: Props) {
   const config = useStudio((s) => s.trainingConfig);
   const setConfig = useStudio((s) => s.setTrainingConfig);
-  // Not called usePreset here: it is a store action, not a hook.
-  const applyPreset = useStudio((s) => s.usePreset);
-  const [texts, setTexts] = useState(() => textsOf(config));
-  const [problems, setProblems] = useState<Problems>({});
   const id = useId();
   const { detr } = config;
-
-  const edit = (field: TextField, text: string) => {
-    const next = { ...texts, [field]: text };
-    setTexts(next);
-    const result = applyTexts(useStudio.getState().trainingConfig, next);
-    setProblems(result.problems);
-    onValidity(result.config !== null);
-    if (result.config) setConfig(result.config);
-  };
-  const choosePreset = (preset: DetrPreset) => {
-    applyPreset(preset);
-    setTexts(textsOf(useStudio.getState().trainingConfig));
-    setProblems({});
-    onValidity(true);
-  };
+  const { texts, problems, edit, choosePreset } = draft;
   const chooseInit = (init: BackboneInit) => setConfig({ ...config, detr: { ...detr, backbone: { ...detr.backbone, init } } });
   const messages = TEXT_FIELDS.flatMap((f) => problems[f.name] ?? []);
   const t = detr.transformer;
