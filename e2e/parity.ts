@@ -3,11 +3,10 @@
 // worker decodes them), and compares the two runs.
 
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { loadMobileNetV2Weights } from '../src/core/mobilenetV2';
 import type { ProposalConfig } from '../src/core/proposalConfig';
 import { clusterProposals, proposeImage } from '../src/core/proposalStage';
+import { loadEncoderInNode } from '../src/testing/nodeEncoder';
 
 export interface RunImage {
   imageId: string;
@@ -63,11 +62,7 @@ export async function readBrowserRun(page: Page): Promise<BrowserRun> {
 /** The same stage in Node on the CPU backend; returns boxes and clusters per image. */
 export async function nodeRun(run: BrowserRun): Promise<{ boxes: number[][]; clusters: number[][]; K: number }> {
   await tf.setBackend('cpu');
-  const dir = 'public/models/mobilenet_v2_140';
-  const bin = readFileSync(`${dir}/group1-shard1of1.bin`);
-  const encoder = loadMobileNetV2Weights(JSON.parse(readFileSync(`${dir}/model.json`, 'utf8')) as unknown, [
-    bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-  ]);
+  const encoder = loadEncoderInNode();
   const boxes: number[][] = [];
   const embeddings: Float32Array[] = [];
   let channels = 0;

@@ -1,16 +1,14 @@
 // The detector's backbone on the real encoder weights (CPU backend): an 'encoder' copy computes what
 // the encoder computes, is trainable and independent of it; 'scratch' is He-normal, seeded and not the
 // encoder; only the layers that run are variables; no leaks.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backboneFeatures, buildBackbone, disposeBackbone } from './backbone';
 import type { BackboneConfig } from './detrConfig';
-import { disposeMobileNetV2Weights, loadMobileNetV2Weights, mobileNetV2Features, mobileNetV2Variables, type MobileNetV2Weights } from './mobilenetV2';
+import { disposeMobileNetV2Weights, mobileNetV2Features, mobileNetV2Variables, type MobileNetV2Weights } from './mobilenetV2';
 import { mulberry32 } from './rng';
+import { loadEncoderInNode } from '../testing/nodeEncoder';
 
-const MODEL_DIR = fileURLToPath(new URL('../../public/models/mobilenet_v2_140/', import.meta.url));
 let encoder: MobileNetV2Weights;
 let images: tf.Tensor4D;
 
@@ -28,9 +26,7 @@ function same(a: tf.Tensor, b: tf.Tensor): boolean {
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  const json: unknown = JSON.parse(readFileSync(`${MODEL_DIR}model.json`, 'utf8'));
-  const bin = readFileSync(`${MODEL_DIR}group1-shard1of1.bin`);
-  encoder = loadMobileNetV2Weights(json, [bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength)]);
+  encoder = loadEncoderInNode();
   images = tf.randomUniform([2, 64, 96, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
 });
 

@@ -1,24 +1,19 @@
 // A restored trainer continues exactly where the saved one was: same next loss, same weights.
 
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreTrainer, snapshotTrainer } from './checkpoint';
 import { detrPreset } from './detrConfig';
 import type { ImageTargets } from './matcher';
-import { disposeMobileNetV2Weights, loadMobileNetV2Weights, type MobileNetV2Weights } from './mobilenetV2';
+import { disposeMobileNetV2Weights, type MobileNetV2Weights } from './mobilenetV2';
 import { createTrainer, disposeTrainer, evaluateLoss, trainStep } from './trainer';
+import { loadEncoderInNode } from '../testing/nodeEncoder';
 
-const MODEL_DIR = fileURLToPath(new URL('../../public/models/mobilenet_v2_140/', import.meta.url));
 let encoder: MobileNetV2Weights;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  const bin = readFileSync(`${MODEL_DIR}group1-shard1of1.bin`);
-  encoder = loadMobileNetV2Weights(JSON.parse(readFileSync(`${MODEL_DIR}model.json`, 'utf8')) as unknown, [
-    bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-  ]);
+  encoder = loadEncoderInNode();
 });
 afterAll(() => disposeMobileNetV2Weights(encoder));
 

@@ -1,23 +1,19 @@
 // The end-to-end gradient path: a tiny DETR (real encoder weights, trainable backbone, AdamW with
 // clipping) overfits ONE image with 2 fixed boxes under a plain L1 + cross-entropy loss written here
 // (fixed query → target assignment, no matcher): the loss falls by more than 80% within 150 steps.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDetr, detrForward, detrVariables, disposeDetr, type DetrModel } from './detr';
 import { detrPreset } from './detrConfig';
-import { disposeMobileNetV2Weights, loadMobileNetV2Weights, type MobileNetV2Weights } from './mobilenetV2';
+import { disposeMobileNetV2Weights, type MobileNetV2Weights } from './mobilenetV2';
 import { adamWStep, backboneAndRestGroups, createAdamW, disposeAdamW } from './optim';
+import { loadEncoderInNode } from '../testing/nodeEncoder';
 
-const MODEL_DIR = fileURLToPath(new URL('../../public/models/mobilenet_v2_140/', import.meta.url));
 let encoder: MobileNetV2Weights;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  const json: unknown = JSON.parse(readFileSync(`${MODEL_DIR}model.json`, 'utf8'));
-  const bin = readFileSync(`${MODEL_DIR}group1-shard1of1.bin`);
-  encoder = loadMobileNetV2Weights(json, [bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength)]);
+  encoder = loadEncoderInNode();
 });
 
 afterAll(() => disposeMobileNetV2Weights(encoder));

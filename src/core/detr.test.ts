@@ -2,16 +2,14 @@
 // shapes of every decoder layer, boxes inside (0, 1), a finite non-zero gradient for every variable
 // (backbone included: it is never frozen), seeded init and dropout, padded batches, disposal, and a
 // training step (forward + variableGrads + AdamW + disposal) that leaks no tensor.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDetr, detrForward, detrVariables, disposeDetr, type DetrModel } from './detr';
 import { detrPreset, type DetrConfig } from './detrConfig';
-import { disposeMobileNetV2Weights, loadMobileNetV2Weights, type MobileNetV2Weights } from './mobilenetV2';
+import { disposeMobileNetV2Weights, type MobileNetV2Weights } from './mobilenetV2';
 import { adamWStep, backboneAndRestGroups, createAdamW, disposeAdamW } from './optim';
+import { loadEncoderInNode } from '../testing/nodeEncoder';
 
-const MODEL_DIR = fileURLToPath(new URL('../../public/models/mobilenet_v2_140/', import.meta.url));
 const K = 7;
 const config = (edit: (c: DetrConfig) => void = () => {}): DetrConfig => {
   const c = detrPreset('tiny');
@@ -40,9 +38,7 @@ function probeLoss(model: DetrModel, x: tf.Tensor4D): tf.Scalar {
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  const json: unknown = JSON.parse(readFileSync(`${MODEL_DIR}model.json`, 'utf8'));
-  const bin = readFileSync(`${MODEL_DIR}group1-shard1of1.bin`);
-  encoder = loadMobileNetV2Weights(json, [bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength)]);
+  encoder = loadEncoderInNode();
   images = tf.randomUniform([2, 64, 96, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
 });
 

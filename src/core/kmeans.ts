@@ -59,7 +59,7 @@ function distances(s: Space, c: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** Index drawn with probability proportional to w; null when all weights are zero. */
-function sampleProportional(w: ArrayLike<number>, rng: Rng): number | null {
+export function sampleProportional(w: ArrayLike<number>, rng: Rng): number | null {
   let total = 0;
   for (let i = 0; i < w.length; i++) total += w[i] ?? 0;
   if (!(total > 0)) return null;

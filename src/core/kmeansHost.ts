@@ -6,7 +6,7 @@
 //
 // Dimensions: N points, D features, K clusters; arrays are row-major.
 
-import type { KMeansOptions, KMeansResult } from './kmeans';
+import { sampleProportional, type KMeansOptions, type KMeansResult } from './kmeans';
 import { mulberry32, randInt, type Rng } from './rng';
 
 export function kmeansHost(points: Float32Array, n: number, d: number, k: number, opts: KMeansOptions): KMeansResult {
@@ -105,23 +105,6 @@ function seedPlusPlus(x: Float32Array, n: number, d: number, K: number, metric: 
   const c = new Float32Array(K * d);
   chosen.forEach((p, j) => c.set(x.subarray(p * d, (p + 1) * d), j * d));
   return c;
-}
-
-function sampleProportional(w: Float32Array, rng: Rng): number | null {
-  let total = 0;
-  for (const v of w) total += v;
-  if (!(total > 0)) return null;
-  const r = rng() * total;
-  let acc = 0;
-  let last = 0;
-  for (let i = 0; i < w.length; i++) {
-    const wi = w[i] ?? 0;
-    if (wi <= 0) continue;
-    acc += wi;
-    last = i;
-    if (acc > r) return i;
-  }
-  return last;
 }
 
 /** New centroids (empty clusters keep theirs), cluster sizes and the largest centroid move. */

@@ -1,13 +1,12 @@
 // The stage driver on the real encoder weights (CPU backend): shapes, determinism, no leaks.
 
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadMobileNetV2Weights, type MobileNetV2Weights } from './mobilenetV2';
+import { type MobileNetV2Weights } from './mobilenetV2';
 import { DEFAULT_PROPOSAL_CONFIG } from './proposalConfig';
 import { clusterProposals, proposeImage, type RgbaImage } from './proposalStage';
+import { loadEncoderInNode } from '../testing/nodeEncoder';
 
-const MODEL_DIR = 'public/models/mobilenet_v2_140';
 let encoder: MobileNetV2Weights;
 
 /** Two flat-coloured rectangles on a textured background. */
@@ -30,10 +29,7 @@ function scene(width: number, height: number): RgbaImage {
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  if (!existsSync(`${MODEL_DIR}/model.json`)) throw new Error(`${MODEL_DIR} is missing: run npm install`);
-  const json: unknown = JSON.parse(readFileSync(`${MODEL_DIR}/model.json`, 'utf8'));
-  const bin = readFileSync(`${MODEL_DIR}/group1-shard1of1.bin`);
-  encoder = loadMobileNetV2Weights(json, [bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength)]);
+  encoder = loadEncoderInNode();
 });
 
 describe('proposal stage', () => {
