@@ -85,7 +85,7 @@ async function main() {
     }
     const [gpu, cpu] = rows;
     if (gpu && cpu) {
-      console.log(`webgpu / cpu: ${(gpu.proposalsPerSecond / cpu.proposalsPerSecond).toFixed(2)}× proposals/s, k-means ${(cpu.kmeansSeconds / gpu.kmeansSeconds).toFixed(2)}× faster`);
+      console.log(`webgpu / cpu speed: ${(gpu.proposalsPerSecond / cpu.proposalsPerSecond).toFixed(2)}× for proposals, ${(cpu.kmeansSeconds / gpu.kmeansSeconds).toFixed(2)}× for the dataset k-means`);
     }
   } finally {
     await browser.close();
