@@ -6,11 +6,14 @@
 // copy costs no memory until training writes it, and writing it never touches the encoder. Only the
 // layers up to the chosen level are copied. The forward pass is mobileNetV2Features' with the 1×1
 // convolutions (most of the network) as 2-D matMuls: the same values, but their gradient is a matMul
-// too, where the CPU backend's Conv2DBackpropFilter is a per-element scalar loop (unit tests train on
-// the CPU: a `tiny` step on 2×128² took 77 s with conv2d, about 10 s with matMul).
+// too, where the CPU backend's Conv2DBackpropFilter is a per-element scalar loop (a `tiny` step on
+// 2×128² took 77 s with conv2d on the CPU backend, about 10 s with matMul). The 3×3 convolutions go
+// through conv3x3.ts, which the wasm backend (no conv filter gradients) can train too.
 //
 // Dimensions: B batch, H×W image, h×w feature grid (H/s × W/s rounded up), C channels, E expanded.
 import * as tf from '@tensorflow/tfjs';
+import { conv3x3, depthwise3x3 } from './conv3x3';
+import { dense } from './dense';
 import type { BackboneConfig, DetrFeatureLevel } from './detrConfig';
 import { normal, randomVariable } from './layers';
 import type { BlockWeights, ConvWeights, MobileNetV2Weights } from './mobilenetV2';
@@ -91,14 +94,13 @@ function pointwise(x: tf.Tensor4D, w: ConvWeights, relu6: boolean): tf.Tensor4D 
   const cout = w.bias.shape[0];
   const rows = tf.reshape(x, [b * h * wd, cin]) as tf.Tensor2D; // [B·h·w, Cin]
   const filter = tf.reshape(w.filter, [cin, cout]) as tf.Tensor2D; // [Cin, Cout]
-  const y = tf.fused.matMul({ a: rows, b: filter, bias: w.bias, activation: relu6 ? 'relu6' : 'linear' }); // [B·h·w, Cout]
+  const y = dense(rows, filter, w.bias, relu6 ? 'relu6' : 'linear'); // [B·h·w, Cout]
   return tf.reshape(y, [b, h, wd, cout]);
 }
 
 function invertedResidual(x: tf.Tensor4D, block: BlockWeights): tf.Tensor4D {
   const expanded = block.expand === null ? x : pointwise(x, block.expand, true); // [B, h, w, E]
-  const { filter, bias } = block.depthwise;
-  const filtered = tf.fused.depthwiseConv2d({ x: expanded, filter, strides: block.stride, pad: 'same', bias, activation: 'relu6' }); // [B, h/s, w/s, E]
+  const filtered = depthwise3x3(expanded, block.depthwise, block.stride, 'relu6'); // [B, h/s, w/s, E]
   const projected = pointwise(filtered, block.project, false); // [B, h/s, w/s, Cout], linear bottleneck
   return block.residual ? tf.add(x, projected) : projected; // [B, h/s, w/s, Cout]
 }
@@ -111,7 +113,7 @@ export function backboneFeatures(backbone: DetrBackbone, images: tf.Tensor4D): t
   return tf.tidy(() => {
     const { stem, head } = backbone;
     const scaled = tf.sub<tf.Tensor4D>(tf.mul(images, backbone.inputScale), backbone.inputShift); // [B, H, W, 3] in [-1, 1]
-    let x = tf.fused.conv2d({ x: scaled, filter: stem.filter, strides: 2, pad: 'same', bias: stem.bias, activation: 'relu6' }); // [B, H/2, W/2, 48]
+    let x = conv3x3(scaled, stem, 2, 'relu6'); // [B, H/2, W/2, 48]
     for (const block of backbone.blocks) x = invertedResidual(x, block); // [B, H/s, W/s, C]
     return head === null ? x : pointwise(x, head, true); // [B, h, w, C]
   });

@@ -126,12 +126,15 @@ function boxLosses(boxes: tf.Tensor2D, pairs: MatchedPairs): { l1: tf.Scalar; gi
     // box variable as PyTorch would; zero-size tensors themselves break tfjs's CPU split.
     return { l1: tf.mul<tf.Scalar>(tf.sum(boxes), 0), giou: tf.mul<tf.Scalar>(tf.sum(boxes), 0) };
   }
-  const src = tf.gather(boxes, tf.tensor1d(pairs.srcIdx, 'int32')); // [M, 4] cxcywh
+  // Rows picked by a one-hot matMul, not gather: gather's gradient needs UnsortedSegmentSum, which
+  // the wasm backend lacks; M × B·Q stays small (a few hundred by a few thousand).
+  const pick = tf.oneHot(tf.tensor1d(pairs.srcIdx, 'int32'), boxes.shape[0]); // [M, B·Q] int32
+  const src = tf.matMul<tf.Tensor2D>(tf.cast(pick, 'float32'), boxes); // [M, 4] cxcywh
   const tgt = tf.tensor2d(pairs.tgtBoxes, [M, 4]); // [M, 4] cxcywh
   const l1 = tf.div<tf.Scalar>(tf.sum(tf.abs(tf.sub(src, tgt))), pairs.numBoxes);
   // As detr: the diagonal of the pairwise GIoU (M is a few hundred at most, so M² is cheap).
-  const all = tf.reshape(generalizedBoxIou(boxCxcywhToXyxy(src), boxCxcywhToXyxy(tgt)), [M * M]); // [M·M]
-  const diag = tf.gather(all, tf.range(0, M * M, M + 1, 'int32')); // [M]
+  const all = generalizedBoxIou(boxCxcywhToXyxy(src), boxCxcywhToXyxy(tgt)); // [M, M]
+  const diag = tf.sum(tf.mul(all, tf.eye(M)), 1); // [M]
   const giou = tf.div<tf.Scalar>(tf.sum(tf.sub(1, diag)), pairs.numBoxes);
   return { l1, giou };
 }

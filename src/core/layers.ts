@@ -5,6 +5,7 @@
 //
 // Dimensions: M rows (all leading dimensions flattened), C input features, D output features.
 import * as tf from '@tensorflow/tfjs';
+import { dense } from './dense';
 import { randNormal, type Rng } from './rng';
 
 /**
@@ -62,8 +63,7 @@ export function linear(layer: Linear, x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const [c, d] = layer.weight.shape;
     const rows = tf.reshape(x, [-1, c]) as tf.Tensor2D; // [M, C]
-    const bias = layer.bias ?? undefined;
-    const y = tf.fused.matMul({ a: rows, b: layer.weight, bias }); // [M, D]
+    const y = dense(rows, layer.weight, layer.bias); // [M, D]
     return tf.reshape(y, [...x.shape.slice(0, -1), d]); // [..., D]
   });
 }

@@ -55,9 +55,10 @@ export function BackendPanel() {
         >
           <label htmlFor={selectId}>Preferred backend</label>
           <select id={selectId} name="backend" defaultValue={settings.backend}>
-            <option value="auto">Automatic (WebGPU, then WebGL, then CPU)</option>
+            <option value="auto">Automatic (WebGPU, then WebGL, then WebAssembly, then CPU)</option>
             <option value="webgpu">WebGPU</option>
             <option value="webgl">WebGL</option>
+            <option value="wasm">WebAssembly</option>
             <option value="cpu">CPU</option>
           </select>
           <label>

@@ -1,11 +1,11 @@
 // Backend settings: saved in localStorage, overridable by URL parameters (used by tests and the
-// headless runner): ?backend=webgpu|webgl|cpu|auto&allowFallbackAdapter=1&demo=0&cacheSize=128
+// headless runner): ?backend=webgpu|webgl|wasm|cpu|auto&allowFallbackAdapter=1&demo=0&cacheSize=128
 
 import type { BackendPreference } from '../worker/protocol';
 import type { BackendSettings } from './backendSlice';
 
 const KEY = 'simdetr.backendSettings';
-const PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'cpu'];
+const PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
 function isPreference(x: unknown): x is BackendPreference {
   return typeof x === 'string' && (PREFERENCES as readonly string[]).includes(x);

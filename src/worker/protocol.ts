@@ -6,7 +6,7 @@ import type { DetrConfig, DetrPreset } from '../core/detrConfig';
 import type { ProposalConfig } from '../core/proposalConfig';
 import type { SelfTrainingFilter } from '../core/trainData';
 
-export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
 
 export interface AdapterSummary {

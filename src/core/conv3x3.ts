@@ -1,0 +1,81 @@
+// The backbone's two 3×3 convolutions ('same' padding, stride 1 or 2) in a form every backend can
+// train. Where the active backend registers the filter-gradient kernel (cpu, webgl, webgpu) they are
+// tfjs's own fused ops. The wasm backend has the forward kernels but no Conv2DBackpropFilter and no
+// DepthwiseConv2dNative backprop kernels, so there the convolution is written out as its nine taps:
+// shifted slices of the padded input (a slice's gradient is a pad), each scaled by its filter row
+// (depthwise) or concatenated and multiplied by the filter as one matMul (the stem, im2col).
+// Same values up to float summation order; the tests hold both forms to each other.
+//
+// Dimensions: B batch, h×w input, oh×ow output (⌈h/s⌉ × ⌈w/s⌉), C channels in, O channels out.
+
+import * as tf from '@tensorflow/tfjs';
+import { dense } from './dense';
+
+export type Activation = 'relu6' | 'linear';
+
+export interface Conv3x3Weights {
+  readonly filter: tf.Tensor4D; // [3, 3, C, O] (HWIO), or [3, 3, C, 1] depthwise
+  readonly bias: tf.Tensor1D; // [O] or [C]
+}
+
+/** True when the backend can differentiate `kernel`'s op natively (its gradient kernel is registered). */
+function hasKernel(kernel: string): boolean {
+  return tf.getKernel(kernel, tf.getBackend()) !== undefined;
+}
+
+/**
+ * The nine taps of a 3×3 window with TF's 'same' padding: tap (ky, kx) [B, oh, ow, C] holds the input
+ * pixel under filter cell (ky, kx) for every output position. Stride 2 reads each tap as one phase
+ * of the padded input, rows then columns folded in two (strided slices have no gradient, and the wasm
+ * backend slices rank ≤ 4 natively but higher ranks in slow JavaScript).
+ */
+export function taps3x3(x: tf.Tensor4D, stride: 1 | 2): tf.Tensor4D[] {
+  const [b, h, w, c] = x.shape;
+  const [oh, ow] = [Math.ceil(h / stride), Math.ceil(w / stride)];
+  const top = Math.floor(Math.max((oh - 1) * stride + 3 - h, 0) / 2);
+  const left = Math.floor(Math.max((ow - 1) * stride + 3 - w, 0) / 2);
+  const cells = [0, 1, 2].flatMap((ky) => [0, 1, 2].map((kx) => [ky, kx] as const));
+  if (stride === 1) {
+    const padded = tf.pad(x, [[0, 0], [top, oh + 2 - h - top], [left, ow + 2 - w - left], [0, 0]]); // [B, oh+2, ow+2, C]
+    return cells.map(([ky, kx]) => tf.slice(padded, [0, ky, kx, 0], [b, oh, ow, c])); // 9 × [B, oh, ow, C]
+  }
+  const padded = tf.pad(x, [[0, 0], [top, 2 * (oh + 1) - h - top], [left, 2 * (ow + 1) - w - left], [0, 0]]); // [B, 2oh+2, 2ow+2, C]
+  const rowPhases = tf.reshape(padded, [b, oh + 1, 2, (2 * ow + 2) * c]); // [B, oh+1, 2, (2ow+2)·C]
+  return cells.map(([ky, kx]) => {
+    const rows = tf.slice(rowPhases, [0, ky >> 1, ky & 1, 0], [b, oh, 1, (2 * ow + 2) * c]); // [B, oh, 1, (2ow+2)·C]
+    const colPhases = tf.reshape<tf.Rank.R4>(rows, [b, oh, ow + 1, 2 * c]); // [B, oh, ow+1, 2·C]
+    return tf.slice(colPhases, [0, 0, kx >> 1, (kx & 1) * c], [b, oh, ow, c]); // [B, oh, ow, C]
+  });
+}
+
+function activate(y: tf.Tensor4D, activation: Activation): tf.Tensor4D {
+  return activation === 'relu6' ? tf.relu6(y) : y;
+}
+
+/** Depthwise 3×3: x [B, h, w, C] → [B, oh, ow, C]. */
+export function depthwise3x3(x: tf.Tensor4D, w: Conv3x3Weights, stride: 1 | 2, activation: Activation): tf.Tensor4D {
+  if (hasKernel('DepthwiseConv2dNativeBackpropFilter')) {
+    return tf.fused.depthwiseConv2d({ x, filter: w.filter, strides: stride, pad: 'same', bias: w.bias, activation });
+  }
+  return tf.tidy(() => {
+    const c = x.shape[3];
+    const rows = tf.unstack(tf.reshape(w.filter, [9, c])); // 9 × [C]
+    const sum = tf.addN(taps3x3(x, stride).map((tap, i) => tf.mul(tap, rows[i] as tf.Tensor1D))); // [B, oh, ow, C]
+    return activate(tf.add(sum, w.bias), activation);
+  });
+}
+
+/** Full 3×3 convolution: x [B, h, w, C] → [B, oh, ow, O]. */
+export function conv3x3(x: tf.Tensor4D, w: Conv3x3Weights, stride: 1 | 2, activation: Activation): tf.Tensor4D {
+  if (hasKernel('Conv2DBackpropFilter')) {
+    return tf.fused.conv2d({ x, filter: w.filter, strides: stride, pad: 'same', bias: w.bias, activation });
+  }
+  return tf.tidy(() => {
+    const [c, o] = [x.shape[3], w.filter.shape[3]];
+    const columns = tf.concat(taps3x3(x, stride), 3); // [B, oh, ow, 9·C], cells in (ky, kx, c) order as HWIO
+    const [b, oh, ow] = columns.shape;
+    const rows = tf.reshape(columns, [b * oh * ow, 9 * c]) as tf.Tensor2D; // [B·oh·ow, 9·C]
+    const y = dense(rows, tf.reshape(w.filter, [9 * c, o]), w.bias); // [B·oh·ow, O]
+    return activate(tf.reshape(y, [b, oh, ow, o]), activation);
+  });
+}
