@@ -1,9 +1,12 @@
 // The backbone's two 3×3 convolutions ('same' padding, stride 1 or 2) in a form every backend can
 // train. Where the active backend registers the filter-gradient kernel (cpu, webgl, webgpu) they are
 // tfjs's own fused ops. The wasm backend has the forward kernels but no Conv2DBackpropFilter and no
-// DepthwiseConv2dNative backprop kernels, so there the convolution is written out as its nine taps:
-// shifted slices of the padded input (a slice's gradient is a pad), each scaled by its filter row
-// (depthwise) or concatenated and multiplied by the filter as one matMul (the stem, im2col).
+// DepthwiseConv2dNative backprop kernels, so there
+//   - the depthwise convolution keeps its native forward and gets its gradient here: the filter's
+//     from the nine taps (shifted slices of the padded input) times dz, the input's as a forward
+//     depthwise convolution of dz with the filter turned 180°;
+//   - the stem (3 input channels) is written out as im2col: the nine taps concatenated and
+//     multiplied by the filter as one matMul, differentiated by tfjs (a slice's gradient is a pad).
 // Same values up to float summation order; the tests hold both forms to each other.
 //
 // Dimensions: B batch, h×w input, oh×ow output (⌈h/s⌉ × ⌈w/s⌉), C channels in, O channels out.
@@ -54,15 +57,48 @@ function activate(y: tf.Tensor4D, activation: Activation): tf.Tensor4D {
 
 /** Depthwise 3×3: x [B, h, w, C] → [B, oh, ow, C]. */
 export function depthwise3x3(x: tf.Tensor4D, w: Conv3x3Weights, stride: 1 | 2, activation: Activation): tf.Tensor4D {
-  if (hasKernel('DepthwiseConv2dNativeBackpropFilter')) {
-    return tf.fused.depthwiseConv2d({ x, filter: w.filter, strides: stride, pad: 'same', bias: w.bias, activation });
-  }
-  return tf.tidy(() => {
-    const c = x.shape[3];
-    const rows = tf.unstack(tf.reshape(w.filter, [9, c])); // 9 × [C]
-    const sum = tf.addN(taps3x3(x, stride).map((tap, i) => tf.mul(tap, rows[i] as tf.Tensor1D))); // [B, oh, ow, C]
-    return activate(tf.add(sum, w.bias), activation);
+  const forward = (xi: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor4D =>
+    tf.fused.depthwiseConv2d({ x: xi, filter, strides: stride, pad: 'same', bias, activation });
+  if (hasKernel('DepthwiseConv2dNativeBackpropFilter')) return forward(x, w.filter, w.bias);
+  // The forward kernel exists everywhere; only the gradient is ours (it runs during backprop alone,
+  // so a forward pass without gradients, as the matching pass, costs what the native op costs).
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xi, filter, bias] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D];
+    const y = forward(xi, filter, bias); // [B, oh, ow, C]
+    (args[3] as tf.GradSaveFunc)([xi, filter, y]);
+    const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [xs, fs, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+      const dz = activation === 'relu6' ? tf.mul<tf.Tensor4D>(dy, tf.cast(tf.logicalAnd(tf.greater(ys, 0), tf.less(ys, 6)), 'float32')) : dy; // [B, oh, ow, C]
+      const [b, oh, ow, c] = dz.shape;
+      const rows = tf.reshape(dz, [b * oh * ow, c]); // [N, C]
+      const ones = tf.ones([1, b * oh * ow]); // sums over rows as a product: the wasm backend's row sum is slow
+      const dFilter = tf.concat(taps3x3(xs, stride).map((tap) => tf.matMul(ones, tf.mul(tf.reshape(tap, [b * oh * ow, c]), rows))), 0); // [9, C]
+      const dBias = tf.reshape(tf.matMul(ones, rows), [c]); // [C]
+      return [depthwiseInputGradient(dz, fs, xs.shape, stride), tf.reshape(dFilter, fs.shape), dBias];
+    };
+    return { value: y, gradFunc };
   });
+  return f(x, w.filter, w.bias) as tf.Tensor4D;
+}
+
+/**
+ * dx of a 'same' depthwise 3×3 from dz [B, oh, ow, C]: dz spread back onto the stride grid (zeros
+ * between), then correlated with the filter turned 180° — a forward depthwise kernel, not nine taps.
+ * With s·i + ky − top = p for output i, cell ky and input row p, dx[p] = Σ_a u[p + a − (2 − top)] · w[2 − a].
+ */
+function depthwiseInputGradient(dz: tf.Tensor4D, filter: tf.Tensor4D, xShape: readonly number[], stride: 1 | 2): tf.Tensor4D {
+  const [b, oh, ow, c] = dz.shape;
+  const [h = 0, w = 0] = xShape.slice(1, 3);
+  const top = Math.floor(Math.max((oh - 1) * stride + 3 - h, 0) / 2);
+  const left = Math.floor(Math.max((ow - 1) * stride + 3 - w, 0) / 2);
+  let up = dz; // [B, s·oh, s·ow, C]
+  if (stride === 2) {
+    const cols = tf.reshape(tf.concat([dz, tf.zerosLike(dz)], 3), [b, oh, 1, 2 * ow * c]); // [B, oh, 1, 2ow·C], a zero after each column
+    up = tf.reshape(tf.concat([cols, tf.zerosLike(cols)], 2), [b, 2 * oh, 2 * ow, c]); // a zero row after each row
+  }
+  const [padTop, padLeft] = [2 - top, 2 - left];
+  const padded = tf.pad(up, [[0, 0], [padTop, h + 2 - padTop - stride * oh], [padLeft, w + 2 - padLeft - stride * ow], [0, 0]]); // [B, h+2, w+2, C]
+  return tf.depthwiseConv2d(padded, tf.reverse(filter, [0, 1]), 1, 'valid'); // [B, h, w, C]
 }
 
 /** Full 3×3 convolution: x [B, h, w, C] → [B, oh, ow, O]. */
