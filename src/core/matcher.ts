@@ -160,12 +160,13 @@ export async function hungarianMatch(
 /**
  * Independent Hungarian matching of every decoder layer (detr matches each auxiliary output on its
  * own), with the L cost matrices stacked into one [L·B·Q, S] tensor so that the step still costs
- * one readback. Returns matches[layer][image].
+ * one readback. Returns matches[layer][image]; `timing.solveMs` gets the time of the solves alone.
  */
 export async function hungarianMatchLayers(
   layers: readonly DetrOutputs[],
   targets: readonly ImageTargets[],
   cfg: MatchCostConfig,
+  timing?: { solveMs: number },
 ): Promise<Match[][]> {
   const sizes = layers.map((l) => checkBatch(l, targets));
   const S = targets.reduce((s, t) => s + t.classes.length, 0);
@@ -177,12 +178,15 @@ export async function hungarianMatchLayers(
   } finally {
     stacked.dispose();
   }
+  const start = performance.now();
   let row = 0;
-  return sizes.map(({ Q }) => {
-    const matches = solveImages(cost, row, Q, S, targets);
+  const matches = sizes.map(({ Q }) => {
+    const layer = solveImages(cost, row, Q, S, targets);
     row += targets.length * Q;
-    return matches;
+    return layer;
   });
+  if (timing) timing.solveMs = performance.now() - start;
+  return matches;
 }
 
 /** Cuts each image's [Q, T] block out of the read-back [·, S] matrix and solves it. */

@@ -40,6 +40,8 @@ export interface StepStats {
   lr: number;
   /** Milliseconds of the matching pass (forward, readback, Hungarian) and of the whole step. */
   matchMs: number;
+  /** Milliseconds of the Hungarian solves alone: host work the GPU waits for. */
+  solveMs: number;
   stepMs: number;
 }
 
@@ -73,8 +75,9 @@ export async function trainStep(t: Trainer, images: tf.Tensor4D, targets: readon
   const seed = mixSeed(t.config.seed, step + 1);
   const matchOutputs = detrForward(t.model, images, { training: false, seed }); // L × {[B,Q,K+1], [B,Q,4]}
   let matches;
+  const timing = { solveMs: 0 };
   try {
-    matches = await hungarianMatchLayers(matchOutputs.layers, targets, t.criterion);
+    matches = await hungarianMatchLayers(matchOutputs.layers, targets, t.criterion, timing);
   } catch (err) {
     // Non-finite matching costs mean non-finite predictions (or targets): the model has diverged.
     if (err instanceof NonFiniteCostError) throw new NonFiniteLossError(step + 1, [Number.NaN]);
@@ -98,7 +101,7 @@ export async function trainStep(t: Trainer, images: tf.Tensor4D, targets: readon
   packed.dispose();
   if (!v.every(Number.isFinite)) throw new NonFiniteLossError(step + 1, v);
   const [loss = NaN, cls = NaN, l1 = NaN, giou = NaN, gradNorm = NaN] = v;
-  return { step: t.optimizer.step, loss, terms: { class: cls, l1, giou }, gradNorm, lr, matchMs, stepMs: performance.now() - start };
+  return { step: t.optimizer.step, loss, terms: { class: cls, l1, giou }, gradNorm, lr, matchMs, solveMs: timing.solveMs, stepMs: performance.now() - start };
 }
 
 /**
