@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 const BENCHES = [
   { name: 'ingest', script: 'scripts/bench/ingest.mjs', out: 'bench/out/ingest.json' },
   { name: 'proposals', script: 'scripts/bench/proposals.mjs', out: 'bench/out/proposals.json' },
+  { name: 'training', script: 'scripts/bench/training.mjs', out: 'bench/out/training.json' },
 ];
 
 spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });

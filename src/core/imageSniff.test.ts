@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import * as built from '../../scripts/fixtures/handBuilt';
 import * as enc from '../../scripts/fixtures/sharpImages';
-import { HEAD_BYTES, TAIL_BYTES, checkFile, probeRanges, type CheckResult, type FileProbe } from './imageSniff';
+import { isStartOfFrame, jpegSegments } from './jpegSegments';
+import { HEAD_BYTES, TAIL_BYTES, checkFile, checkWholeFile, probeRanges, type CheckResult, type FileProbe } from './imageSniff';
 
 const limits = { maxPixels: 40_000_000, maxBytes: 50_000_000 };
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -61,6 +62,10 @@ describe('checkFile accepts decodable images', () => {
     expect(check('p.gif', Buffer.concat([await enc.animatedGif(20, 20, 7), pad]))).toMatchObject({ ok: true });
   });
 
+  it('finds the size of a JPEG past the head when given the whole file', async () => {
+    expect(checkWholeFile('far.jpg', await jpegWithFarSof(), limits)).toEqual({ ok: true, format: 'jpeg', width: 64, height: 48 });
+  });
+
   it('decides by content, not by name', async () => {
     expect(check('really-a-png.jpg', await enc.png(10, 10, 8))).toMatchObject({ ok: true, format: 'png' });
   });
@@ -114,6 +119,17 @@ describe('checkFile skips', () => {
   it('a 20000×20000 PNG by its header, before any decoding', () => {
     const header = Buffer.concat([built.PNG_SIGNATURE, built.pngIhdr(20000, 20000, 8, 0), built.pngChunk('IEND', new Uint8Array(0))]);
     expect(check('huge.png', header)).toEqual({
+      ok: false, reason: 'too-many-pixels', message: '20000×20000 pixels is over the 40 megapixel limit',
+    });
+  });
+
+  it('a JPEG bomb whose frame header lies past the head, once the whole file is checked', async () => {
+    const bomb = await jpegWithFarSof();
+    const sof = [...jpegSegments(bomb)].find((seg) => isStartOfFrame(seg.marker));
+    bomb.writeUInt16BE(20000, sof!.data + 1); // lines
+    bomb.writeUInt16BE(20000, sof!.data + 3); // samples per line
+    expect(check('bomb.jpg', bomb)).toEqual({ ok: true, format: 'jpeg' });
+    expect(checkWholeFile('bomb.jpg', bomb, limits)).toEqual({
       ok: false, reason: 'too-many-pixels', message: '20000×20000 pixels is over the 40 megapixel limit',
     });
   });

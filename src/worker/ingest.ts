@@ -2,7 +2,7 @@
 // Every bad file gets a reason and the rest go on. Images reach the UI only after their batch
 // is safely in IndexedDB, so what the UI shows is always what a reload will show.
 
-import { checkFile, probeRanges } from '../core/imageSniff';
+import { checkFile, checkWholeFile, probeRanges } from '../core/imageSniff';
 import { decodeAndResize, DecodeError } from './decode';
 import { StorageFullError, type ImageStore, type StoredImage } from './imageStore';
 import type { ImageWithThumb, IngestSummary, SkippedFile, WorkerEvent } from './protocol';
@@ -122,10 +122,14 @@ async function ingestOne(source: IngestSource, ctx: IngestContext, claimed: Map<
   const ranges = probeRanges(blob.size);
   const head = new Uint8Array(await blob.slice(...ranges.head).arrayBuffer());
   const tail = new Uint8Array(await blob.slice(...ranges.tail).arrayBuffer());
-  const verdict = checkFile({ name: source.path, size: blob.size, head, tail }, ctx.limits);
-  if (!verdict.ok) return skip(verdict.reason, verdict.message);
+  const first = checkFile({ name: source.path, size: blob.size, head, tail }, ctx.limits);
+  if (!first.ok) return skip(first.reason, first.message);
 
-  const id = await sha256Hex(await blob.arrayBuffer());
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  // The size must be known before decoding; where the head did not hold it, the whole file may.
+  const verdict = first.width === undefined && bytes.length > head.length ? checkWholeFile(source.path, bytes, ctx.limits) : first;
+  if (!verdict.ok) return skip(verdict.reason, verdict.message);
+  const id = await sha256Hex(bytes);
   const twin = ctx.known.get(id) ?? claimed.get(id);
   if (twin !== undefined) return skip('duplicate', `same content as "${twin}", kept once`);
   claimed.set(id, source.path);
@@ -144,7 +148,7 @@ async function ingestOne(source: IngestSource, ctx: IngestContext, claimed: Map<
   }
 }
 
-async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
+async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
