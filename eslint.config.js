@@ -4,7 +4,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', 'node_modules', 'public', '.scratch', 'test-results', 'playwright-report', 'bench/out', 'bench/dist', 'e2e/fixtures/generated', 'e2e/fixtures/bad'] },
+  { ignores: ['dist', 'node_modules', 'public', '.scratch', 'test-results', 'playwright-report', 'bench/out', 'bench/dist', 'bench/studio-dist', 'e2e/fixtures/generated', 'e2e/fixtures/bad'] },
   {
     files: ['**/*.{ts,tsx}'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],

@@ -3,13 +3,16 @@
 // efficiency (the step's FLOPs/s over a large matmul's on the same backend, DESIGN §7), tensors and
 // bytes after the first and the last step. Each cell runs in a fresh worker of the bench page
 // (scripts/bench/page, the app's own backend selection, encoder and trainer) on a synthetic batch,
-// until --steps or the --budget seconds run out. Writes bench/out/training.json.
+// until --steps or the --budget seconds run out. Then the studio itself (its production build)
+// trains the tiny preset on 6 demo images on wasm while a longtask observer records the longest
+// main-thread task: the UI's smoothness while training. Writes bench/out/training.json.
 // Usage: npm run bench:training -- [--backends webgpu,webgl,wasm,cpu] [--presets tiny,laptop]
 //          [--steps 50] [--budget 120] [--batch 2]
 
 import { chromium } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { preview } from 'vite';
 
 const option = (name, fallback) => {
@@ -23,6 +26,7 @@ const budgetMs = Number(option('--budget', '120')) * 1000;
 const batch = Number(option('--batch', '2'));
 const PORT = 4179;
 const CONFIG = 'scripts/bench/vite.bench.config.ts';
+const STUDIO_DIST = 'bench/studio-dist';
 
 function chromiumPath() {
   const p = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -50,6 +54,55 @@ function printTable(rows) {
   }
 }
 
+/** The studio trains (tiny, wasm, 6 demo images, 2 rounds of 10 steps); the longest main-thread task meanwhile. */
+async function studioLongestTask(browser) {
+  const dir = join('bench', 'out', 'six-demo-images');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync('public/demo/images').sort().slice(0, 6)) cpSync(join('public/demo/images', name), join(dir, name));
+  // Its own build folder: dist/ belongs to the e2e suite and the runner, which may be building it.
+  const build = spawnSync('npx', ['vite', 'build', '--outDir', STUDIO_DIST, '--emptyOutDir', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('the studio did not build');
+  const server = await preview({ build: { outDir: STUDIO_DIST }, preview: { port: PORT, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(600_000);
+    page.on('console', (m) => m.type() === 'error' && process.stderr.write(`studio console: ${m.text()}\n`));
+    page.on('pageerror', (e) => process.stderr.write(`studio error: ${e.message}\n`));
+    await page.addInitScript(() => {
+      window.longestTask = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.longestTask = Math.max(window.longestTask, e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`http://127.0.0.1:${PORT}/?backend=wasm&demo=0&cacheSize=128`);
+    await page.getByTestId('folder-input').setInputFiles(dir);
+    await page.getByTestId('ingest-summary').waitFor({ timeout: 120_000 }).catch(async (err) => {
+      await page.screenshot({ path: 'bench/out/studio-failure.png' });
+      throw err;
+    });
+    const proposals = page.getByTestId('proposal-config');
+    await proposals.getByLabel(/granularities/i).fill('2,3');
+    await proposals.getByLabel(/pseudo-classes K/i).fill('4');
+    await page.getByRole('button', { name: 'Run proposals' }).click();
+    await page.getByTestId('proposal-summary').waitFor();
+    const form = page.getByTestId('training-config');
+    await form.getByLabel('Preset').selectOption('tiny');
+    await form.getByLabel('Steps per round').fill('10');
+    await form.getByLabel('Self-training rounds').fill('1');
+    await form.getByLabel('Batch size').fill('2');
+    await page.locator('.thumb').first().click();
+    await page.getByRole('button', { name: 'Pin for live predictions' }).click();
+    await page.evaluate(() => (window.longestTask = 0));
+    const started = Date.now();
+    await page.getByRole('button', { name: 'Start pretraining' }).click();
+    await page.locator('[data-testid="training-status"][data-status="done"]').waitFor();
+    return { backend: 'wasm', preset: 'tiny', steps: 20, seconds: (Date.now() - started) / 1000, longestTaskMs: await page.evaluate(() => window.longestTask) };
+  } finally {
+    await new Promise((r) => server.httpServer.close(r));
+  }
+}
+
 async function main() {
   const build = spawnSync('npx', ['vite', 'build', '--config', CONFIG, '--logLevel', 'warn'], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error('the bench page did not build');
@@ -59,6 +112,7 @@ async function main() {
     args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
   const rows = [];
+  let studio = null;
   try {
     const page = await browser.newPage();
     page.setDefaultTimeout(0);
@@ -73,13 +127,19 @@ async function main() {
         rows.push(row);
       }
     }
+    await new Promise((r) => server.httpServer.close(r));
+    process.stderr.write('the studio training on wasm, watching the main thread…\n');
+    studio = await studioLongestTask(browser);
   } finally {
     await browser.close();
-    await new Promise((r) => server.httpServer.close(r));
+    server.httpServer.close();
   }
   mkdirSync('bench/out', { recursive: true });
-  writeFileSync('bench/out/training.json', JSON.stringify({ batch, steps, budgetMs, rows }, null, 2));
+  writeFileSync('bench/out/training.json', JSON.stringify({ batch, steps, budgetMs, rows, studio }, null, 2));
   printTable(rows);
+  // The longtask observer reports tasks of 50 ms and more only: 0 means none reached 50 ms.
+  const longest = studio.longestTaskMs === 0 ? 'under 50 ms (no long task)' : `${studio.longestTaskMs.toFixed(0)} ms`;
+  console.log(`studio UI while training (tiny, wasm, ${studio.steps} steps in ${studio.seconds.toFixed(0)} s): longest main-thread task ${longest}`);
   const byKey = new Map(rows.filter((r) => r.ok).map((r) => [`${r.preset}/${r.backend}`, r]));
   for (const preset of presets) {
     const base = byKey.get(`${preset}/cpu`);
