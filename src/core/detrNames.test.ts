@@ -148,3 +148,26 @@ describe('detr safetensors export and import', () => {
     });
   }
 });
+
+describe('loading with a fresh class head (fine-tuning on other classes)', () => {
+  it('loads every other weight, leaves class_embed at its init and ignores the file’s', async () => {
+    const other = buildDetr({ ...cfg(3), numClasses: 2 }, encoder);
+    const headBefore = await other.classHead.weight.data<'float32'>();
+    const biasBefore = await other.classHead.bias!.data<'float32'>();
+    loadDetrSafetensors(other, await detrToSafetensors(a), { keepFresh: ['class_embed.'] });
+    const [fromA, loaded] = [new Map(namedDetrVariables(a)), namedDetrVariables(other)];
+    for (const [name, v] of loaded) {
+      const got = await v.data<'float32'>();
+      const want = name.startsWith('class_embed.') ? (name.endsWith('.weight') ? headBefore : biasBefore) : await fromA.get(name)!.data<'float32'>();
+      expect(differing([got], [want]), name).toEqual([]);
+    }
+    disposeDetr(other);
+  });
+
+  it('without keepFresh, the other class count is refused by name', async () => {
+    const other = buildDetr({ ...cfg(3), numClasses: 2 }, encoder);
+    const bytes = await detrToSafetensors(a);
+    expect(() => loadDetrSafetensors(other, bytes)).toThrow(/class_embed\.weight: expected shape \[64, 3\], got \[64, 6\]/);
+    disposeDetr(other);
+  });
+});

@@ -140,13 +140,22 @@ export async function detrToSafetensors(model: DetrModel, metadata: Readonly<Rec
   return writeSafetensors(tensors, { ...metadata, ...modelMetadata(model) });
 }
 
+export interface LoadOptions {
+  /**
+   * Name prefixes left at the model's own init and ignored in the file, e.g. ['class_embed.'] to
+   * fine-tune on labels with other classes than the pseudo-classes (the class head starts afresh).
+   */
+  readonly keepFresh?: readonly string[];
+}
+
 /**
  * Loads a file written by detrToSafetensors into a model of the same config. Every name and shape is
  * checked before anything is written, so a wrong file leaves the model as it was. Returns the metadata.
  */
-export function loadDetrSafetensors(model: DetrModel, bytes: Uint8Array): Record<string, string> {
+export function loadDetrSafetensors(model: DetrModel, bytes: Uint8Array, options: LoadOptions = {}): Record<string, string> {
   const file = readSafetensors(bytes);
-  const named = namedDetrVariables(model);
+  const fresh = (name: string): boolean => (options.keepFresh ?? []).some((prefix) => name.startsWith(prefix));
+  const named = namedDetrVariables(model).filter(([name]) => !fresh(name));
   const problems: string[] = [];
   for (const [name, v] of named) {
     const t = file.tensors.get(name);
@@ -156,7 +165,7 @@ export function loadDetrSafetensors(model: DetrModel, bytes: Uint8Array): Record
     }
   }
   const expected = new Set(named.map(([name]) => name));
-  for (const name of file.tensors.keys()) if (!expected.has(name)) problems.push(`${name}: not a weight of this model`);
+  for (const name of file.tensors.keys()) if (!expected.has(name) && !fresh(name)) problems.push(`${name}: not a weight of this model`);
   if (problems.length > 0) {
     const shown = problems.slice(0, 10).join('; ') + (problems.length > 10 ? `; … ${problems.length - 10} more` : '');
     throw new Error(`detr weights do not fit this model (${problems.length} problems): ${shown}`);
