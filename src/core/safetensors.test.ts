@@ -78,6 +78,15 @@ describe('writeSafetensors / readSafetensors', () => {
     expect(file.metadata).toEqual({});
   });
 
+  it('reads a Node Buffer that sits inside a larger pooled buffer (readFileSync of a small file)', () => {
+    const bytes = writeSafetensors([{ name: 'x', shape: [2], data: new Float32Array([1.5, -2]) }, { name: 'y', shape: [1], data: new Float32Array([3]) }]);
+    const buffer = Buffer.concat([Buffer.alloc(5, 0xff), Buffer.from(bytes)]).subarray(5); // a view: byteOffset 5
+    expect(buffer.byteOffset).toBeGreaterThan(0);
+    const file = readSafetensors(buffer);
+    expect([...(file.tensors.get('x')?.data ?? [])]).toEqual([1.5, -2]);
+    expect([...(file.tensors.get('y')?.data ?? [])]).toEqual([3]);
+  });
+
   it('refuses to write what it could not read back', () => {
     expect(() => writeSafetensors([{ name: 'a', shape: [2, 2], data: new Float32Array(3) }])).toThrow(/"a": shape \[2, 2\] does not hold its 3 values/);
     const one = { name: 'a', shape: [1], data: new Float32Array(1) };

@@ -187,7 +187,8 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   checkLayout(entries, bytes.length - dataStart);
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const { name, shape, begin, end } of entries) {
-    const copy = swapWords(bytes.slice(dataStart + begin, dataStart + end)); // a fresh, aligned buffer
+    // A fresh, aligned buffer: the constructor copies, where a Node Buffer's slice() would be a view.
+    const copy = swapWords(new Uint8Array(bytes.subarray(dataStart + begin, dataStart + end)));
     tensors.set(name, { shape, data: new Float32Array(copy.buffer, 0, (end - begin) / F32_BYTES) });
   }
   return { tensors, metadata };
