@@ -12,7 +12,7 @@
 // Dimensions: B batch, h×w input, oh×ow output (⌈h/s⌉ × ⌈w/s⌉), C channels in, O channels out.
 
 import * as tf from '@tensorflow/tfjs';
-import { dense } from './dense';
+import { dense, throughRelu6 } from './dense';
 
 export type Activation = 'relu6' | 'linear';
 
@@ -68,7 +68,7 @@ export function depthwise3x3(x: tf.Tensor4D, w: Conv3x3Weights, stride: 1 | 2, a
     (args[3] as tf.GradSaveFunc)([xi, filter, y]);
     const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => {
       const [xs, fs, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-      const dz = activation === 'relu6' ? tf.mul<tf.Tensor4D>(dy, tf.cast(tf.logicalAnd(tf.greater(ys, 0), tf.less(ys, 6)), 'float32')) : dy; // [B, oh, ow, C]
+      const dz = activation === 'relu6' ? throughRelu6(dy, ys) : dy; // [B, oh, ow, C]
       const [b, oh, ow, c] = dz.shape;
       const rows = tf.reshape(dz, [b * oh * ow, c]); // [N, C]
       const ones = tf.ones([1, b * oh * ow]); // sums over rows as a product: the wasm backend's row sum is slow

@@ -12,6 +12,11 @@ import * as tf from '@tensorflow/tfjs';
 
 export type DenseActivation = 'linear' | 'relu6';
 
+/** dy back through relu6, from its output y: it passes where 0 < y < 6. */
+export function throughRelu6<T extends tf.Tensor>(dy: T, y: T): T {
+  return tf.mul<T>(dy, tf.cast(tf.logicalAnd(tf.greater(y, 0), tf.less(y, 6)), 'float32'));
+}
+
 /** a [M, C] · w [C, D] + bias [D], then the activation → [M, D]. */
 export function dense(a: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D | null, activation: DenseActivation = 'linear'): tf.Tensor2D {
   if (tf.getBackend() !== 'wasm') return tf.fused.matMul({ a, b: w, bias: bias ?? undefined, activation }) as tf.Tensor2D;
@@ -23,7 +28,7 @@ export function dense(a: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D | null, 
     save([x, weight, y]);
     const gradFunc = (dy: tf.Tensor2D, saved: tf.Tensor[]): tf.Tensor[] => {
       const [xs, ws, ys] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      const dz = activation === 'relu6' ? tf.mul<tf.Tensor2D>(dy, tf.cast(tf.logicalAnd(tf.greater(ys, 0), tf.less(ys, 6)), 'float32')) : dy; // [M, D]
+      const dz = activation === 'relu6' ? throughRelu6(dy, ys) : dy; // [M, D]
       const [m, d] = dz.shape;
       const grads = [tf.matMul(dz, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dz)]; // [M, C], [C, D]
       return b === undefined ? grads : [...grads, tf.reshape(tf.matMul(tf.ones([1, m]), dz), [d])]; // + [D]
