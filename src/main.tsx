@@ -1,9 +1,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { installRunner, runnerRequested } from './runner/api';
 import { startBridge } from './store/bridge';
 import './styles.css';
 
+if (runnerRequested()) installRunner();
 startBridge();
 
 const root = document.getElementById('root');

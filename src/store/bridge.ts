@@ -1,5 +1,6 @@
 // The only place that talks to the worker: creates it once, sends commands, and turns every
-// worker event into a store action.
+// worker event into a store action. Taps (the headless runner, src/runner) see every event too,
+// after the store has taken it.
 
 import { assertNever, isWorkerEvent, type Command, type WorkerEvent } from '../worker/protocol';
 import { useStudio } from './index';
@@ -7,6 +8,13 @@ import { cacheShortSide, demoOnFirstVisit } from './settings';
 import { setSender } from './transport';
 
 let worker: Worker | null = null;
+const taps = new Set<(event: WorkerEvent) => void>();
+
+/** Calls `listener` with every worker event from now on; returns the function that stops it. */
+export function tapWorkerEvents(listener: (event: WorkerEvent) => void): () => void {
+  taps.add(listener);
+  return () => taps.delete(listener);
+}
 
 export function startBridge(): void {
   if (worker) return;
@@ -14,8 +22,10 @@ export function startBridge(): void {
   const w = worker;
   setSender((command: Command) => w.postMessage(command));
   w.onmessage = (event: MessageEvent<unknown>) => {
-    if (isWorkerEvent(event.data)) onEvent(event.data);
-    else useStudio.getState().reportError('protocol', 'the worker sent a message without a type');
+    if (isWorkerEvent(event.data)) {
+      onEvent(event.data);
+      for (const tap of taps) tap(event.data);
+    } else useStudio.getState().reportError('protocol', 'the worker sent a message without a type');
   };
   w.onerror = (event: ErrorEvent) => {
     useStudio.getState().reportError('worker', event.message || 'the training worker stopped with an error');
@@ -70,8 +80,17 @@ function onEvent(event: WorkerEvent): void {
       return s.checkpointChanged(event.summary);
     case 'resumed':
       return s.resumed({ step: event.step, savedProbeLoss: event.savedProbeLoss, probeLoss: event.probeLoss });
+    case 'finalModelDone':
+    case 'finalModelFailed':
+      // Asked for by the headless runner only, which reads them through its tap.
+      return;
+    case 'runExported':
+      return s.runExported({ bytes: event.bytes, fileName: event.fileName });
+    case 'runImported':
+      return s.runImported();
     case 'error':
       if (event.where === 'backend') s.backendFailed(event.message);
+      if (event.where === 'export' || event.where === 'import') s.runTransferFailed(event.where);
       return s.reportError(event.where, event.message);
     default:
       return assertNever(event);

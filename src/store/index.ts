@@ -7,9 +7,10 @@ import { createDatasetSlice, type DatasetSlice } from './datasetSlice';
 import { createErrorSlice, type ErrorSlice } from './errorSlice';
 import { createProposalsSlice, type ProposalsSlice } from './proposalsSlice';
 import { createTrainingSlice, type TrainingSlice } from './trainingSlice';
+import { createRunTransferSlice, type RunTransferSlice } from './runTransferSlice';
 import { loadBackendSettings } from './settings';
 
-export type StudioState = BackendSlice & DatasetSlice & ErrorSlice & ProposalsSlice & TrainingSlice;
+export type StudioState = BackendSlice & DatasetSlice & ErrorSlice & ProposalsSlice & TrainingSlice & RunTransferSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createBackendSlice(loadBackendSettings())(...a),
@@ -17,4 +18,5 @@ export const useStudio = create<StudioState>()((...a) => ({
   ...createErrorSlice(...a),
   ...createProposalsSlice(...a),
   ...createTrainingSlice(...a),
+  ...createRunTransferSlice(...a),
 }));

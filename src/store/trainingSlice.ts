@@ -98,7 +98,8 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
     const saved = get().checkpoint;
     get().lossSeries.clear();
     if (saved) set({ trainingConfig: saved.config });
-    set({ training: { status: 'preparing', round: 0, step: 0, totalSteps: 0, message: null }, trainingStats: null, predictions: null });
+    // The previous resume's check is about another checkpoint: it goes until this one answers.
+    set({ training: { status: 'preparing', round: 0, step: 0, totalSteps: 0, message: null }, trainingStats: null, predictions: null, resumeCheck: null });
     send({ type: 'resumeFromCheckpoint' });
   },
   checkpointChanged: (summary) => set({ checkpoint: summary }),

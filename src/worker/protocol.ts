@@ -188,6 +188,17 @@ export interface ImageDetections {
   classes: Int32Array;
 }
 
+/** The last checkpoint's detector, as the headless runner (scripts/pretrain) writes it out. */
+export interface FinalModel {
+  step: number;
+  round: number;
+  K: number;
+  /** Detections on every image of the run, in run order, best score first. */
+  predictions: ImageDetections[];
+  /** The detector's weights as a safetensors file (core/detrNames.ts). */
+  safetensors: Uint8Array;
+}
+
 export type Command =
   | { type: 'init'; options: InitOptions }
   /** Files arrive in chunks (cloning hundreds of Files in one message blocks the page); `last` starts the job. */
@@ -202,7 +213,13 @@ export type Command =
   | { type: 'pauseTraining' }
   | { type: 'resumeTraining' }
   | { type: 'stopTraining' }
-  | { type: 'resumeFromCheckpoint' };
+  | { type: 'resumeFromCheckpoint' }
+  /** The last checkpoint's predictions on every image and its weights (the headless runner's outputs). */
+  | { type: 'finalModel'; requestId: number; filter: SelfTrainingFilter }
+  /** The last checkpoint as a .zip (weights, config, proposals); answered by runExported or an error where 'export'. */
+  | { type: 'exportRun' }
+  /** A .zip or .safetensors that becomes the current checkpoint if every check passes; else an error where 'import'. */
+  | { type: 'importRun'; file: File };
 
 export type WorkerEvent =
   | { type: 'ready'; report: BackendReport }
@@ -235,6 +252,11 @@ export type WorkerEvent =
   | { type: 'checkpoint'; summary: CheckpointSummary | null }
   /** After resuming: the fixed batch's loss now, against the one saved with the checkpoint. */
   | { type: 'resumed'; step: number; savedProbeLoss: number; probeLoss: number }
+  | { type: 'finalModelDone'; requestId: number; model: FinalModel }
+  | { type: 'finalModelFailed'; requestId: number; message: string }
+  /** The zip's bytes travel as a transferable. */
+  | { type: 'runExported'; bytes: Uint8Array; fileName: string }
+  | { type: 'runImported'; step: number; round: number }
   | { type: 'error'; where: string; message: string };
 
 export function assertNever(x: never): never {

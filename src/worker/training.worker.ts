@@ -7,13 +7,16 @@ import { DEFAULT_LIMITS, runIngest, type IngestSource } from './ingest';
 import { DEFAULT_PROPOSAL_CONFIG, validateProposalConfig } from '../core/proposalConfig';
 import { demoSources } from './demo';
 import { encoderWeights } from './encoder';
+import { finalModel } from './finalModel';
+import { exportRun, importRun } from './runTransfer';
 import { Cancelled, runProposals } from './proposalRunner';
 import { TrainingSession } from './trainingSession';
+import type { SelfTrainingFilter } from '../core/trainData';
 import { assertNever, isCommand, type CheckpointSummary, type Command, type InitOptions, type TrainingConfig, type WorkerEvent } from './protocol';
 
 /** The parts of a dedicated worker's global scope we use (the DOM lib has no worker types). */
 interface WorkerScope {
-  postMessage(message: WorkerEvent): void;
+  postMessage(message: WorkerEvent, transfer?: Transferable[]): void;
   onmessage: ((event: MessageEvent<unknown>) => void) | null;
 }
 
@@ -113,6 +116,35 @@ function enqueueProposals(runId: number, rawConfig: unknown): void {
   });
 }
 
+function enqueueFinalModel(requestId: number, filter: SelfTrainingFilter): void {
+  enqueue('finalModel', async () => {
+    try {
+      if (training) throw new Error('a pretraining run is going; the final model exists once it ends');
+      const model = await finalModel(requireStore(), await encoderWeights(assetBase), filter);
+      emit({ type: 'finalModelDone', requestId, model });
+    } catch (err) {
+      emit({ type: 'finalModelFailed', requestId, message: err instanceof Error ? err.message : String(err) });
+    }
+  });
+}
+
+function enqueueExport(): void {
+  enqueue('export', async () => {
+    const { bytes, fileName } = await exportRun(requireStore(), await encoderWeights(assetBase));
+    // Transferred, not copied: a large preset's zip is tens of megabytes.
+    scope.postMessage({ type: 'runExported', bytes, fileName }, [bytes.buffer as ArrayBuffer]);
+  });
+}
+
+function enqueueImport(file: File): void {
+  enqueue('import', async () => {
+    if (training) throw new Error('a pretraining run is going; stop it before importing another run');
+    const c = await importRun(requireStore(), await encoderWeights(assetBase), file);
+    emit({ type: 'runImported', step: c.step, round: c.round });
+    emit({ type: 'checkpoint', summary: checkpointSummary(c) });
+  });
+}
+
 async function startTraining(config: TrainingConfig | 'checkpoint'): Promise<void> {
   if (training) {
     fail('training', new Error('a pretraining run is already going; stop it first'));
@@ -136,7 +168,8 @@ async function startTraining(config: TrainingConfig | 'checkpoint'): Promise<voi
 async function handle(cmd: Command): Promise<void> {
   switch (cmd.type) {
     case 'init':
-      return init(cmd.options);
+      // First in the job queue, so files dropped while the cache opens wait for it instead of failing.
+      return enqueue('init', () => init(cmd.options));
     case 'ingestFiles': {
       const sources = arriving.get(cmd.jobId) ?? [];
       for (const f of cmd.files) sources.push({ path: f.path, open: () => Promise.resolve(f.file) });
@@ -177,6 +210,12 @@ async function handle(cmd: Command): Promise<void> {
       return training?.stop();
     case 'resumeFromCheckpoint':
       return startTraining('checkpoint');
+    case 'finalModel':
+      return enqueueFinalModel(cmd.requestId, cmd.filter);
+    case 'exportRun':
+      return enqueueExport();
+    case 'importRun':
+      return enqueueImport(cmd.file);
     default:
       return assertNever(cmd);
   }

@@ -3,6 +3,7 @@
 import { useStudio } from '../../store';
 import { isActive } from './runGate';
 import { ResumeOffer } from './ResumeOffer';
+import { RunTransfer } from './RunTransfer';
 import { TrainingActions } from './TrainingActions';
 import { TrainingForm } from './TrainingForm';
 import { TrainingStats } from './TrainingStats';
@@ -20,6 +21,7 @@ export function TrainingControls() {
       <ResumeOffer />
       <TrainingActions formInvalid={draft.invalid} />
       <TrainingStats />
+      <RunTransfer />
       <TrainingForm editable={editable} draft={draft} />
     </section>
   );
