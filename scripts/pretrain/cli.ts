@@ -90,11 +90,20 @@ async function run(log: RunLog, resuming: boolean, executable: string | null, pr
   } catch (err) {
     const failedIn = err instanceof StageError ? err.stage : (held.session?.stage ?? (held.browser ? 'browser' : stage));
     log.addTime('total', (performance.now() - started) / 1000);
-    log.finish('failed', { stage: failedIn, message: err instanceof Error ? err.message : String(err) });
+    log.finish('failed', { stage: failedIn, message: describeError(err) });
     throw err;
   } finally {
     await closeStudio(held);
   }
+}
+
+/**
+ * The message of a failure, without what Playwright wraps around an error thrown in the page (its
+ * "page.evaluate: Error:" prefix and the minified bundle's stack).
+ */
+function describeError(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n').filter((line) => !/^\s+at /.test(line)).join('\n').replace(/^page\.evaluate: (Error: )?/, '').trim();
 }
 
 function noImagesMessage(source: { kind: string; path?: string }, skipped: { path: string; reason: string }[]): string {
@@ -151,7 +160,7 @@ async function main(): Promise<number> {
     return 0;
   } catch (err) {
     progress.note('');
-    process.stderr.write(`pretrain: failed in ${log.record.failedStage ?? 'a stage'}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`pretrain: failed in ${log.record.failedStage ?? 'a stage'}: ${log.record.error ?? describeError(err)}\n`);
     process.stderr.write(`whatever finished is in ${log.out}; run.json says why it stopped\n`);
     return 1;
   }
