@@ -127,7 +127,6 @@ test('every file of the bad-input corpus is added or skipped with its reason, an
 // Synthetic drops cannot hold symlinks, so this goes through the folder picker, whose listing
 // Chromium itself makes from the real folder: it leaves every symbolic link out.
 test('a picked folder with a symlink loop, a dangling link and a link to a file brings in only its real files', async ({ page }) => {
-  test.skip(process.platform === 'win32', 'symlinks need privileges on Windows');
   await openStudio(page, { demo: false });
   await page.getByTestId('folder-input').setInputFiles(LINKS_DIR);
   expect(await waitForIngest(page)).toEqual({ added: 2, skipped: 0 });

@@ -7,14 +7,8 @@ const bitsOf = (a: Float32Array): Uint32Array => new Uint32Array(a.buffer, a.byt
 
 /** A file from a header object and raw data bytes, the length field and padding done as the format says. */
 function handBuilt(header: unknown, data: Uint8Array, pad = true): Uint8Array {
-  let json = JSON.stringify(header);
-  if (pad) json = json.padEnd(Math.ceil(json.length / 8) * 8, ' ');
-  const text = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + text.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
-  out.set(text, 8);
-  out.set(data, 8 + text.length);
-  return out;
+  const json = JSON.stringify(header);
+  return handBuiltText(pad ? json.padEnd(Math.ceil(json.length / 8) * 8, ' ') : json, data);
 }
 
 function handBuiltText(json: string, data: Uint8Array): Uint8Array {
