@@ -30,25 +30,33 @@ function hasKernel(kernel: string): boolean {
  * The nine taps of a 3×3 window with TF's 'same' padding: tap (ky, kx) [B, oh, ow, C] holds the input
  * pixel under filter cell (ky, kx) for every output position. Stride 2 reads each tap as one phase
  * of the padded input, rows then columns folded in two (strided slices have no gradient, and the wasm
- * backend slices rank ≤ 4 natively but higher ranks in slow JavaScript).
+ * backend slices rank ≤ 4 natively but higher ranks in slow JavaScript). The padded input is shared;
+ * each tap is sliced when asked for, so a caller that reduces one tap at a time holds one, not nine.
  */
-export function taps3x3(x: tf.Tensor4D, stride: 1 | 2): tf.Tensor4D[] {
+export function tapReader(x: tf.Tensor4D, stride: 1 | 2): (ky: number, kx: number) => tf.Tensor4D {
   const [b, h, w, c] = x.shape;
   const [oh, ow] = [Math.ceil(h / stride), Math.ceil(w / stride)];
   const top = Math.floor(Math.max((oh - 1) * stride + 3 - h, 0) / 2);
   const left = Math.floor(Math.max((ow - 1) * stride + 3 - w, 0) / 2);
-  const cells = [0, 1, 2].flatMap((ky) => [0, 1, 2].map((kx) => [ky, kx] as const));
   if (stride === 1) {
     const padded = tf.pad(x, [[0, 0], [top, oh + 2 - h - top], [left, ow + 2 - w - left], [0, 0]]); // [B, oh+2, ow+2, C]
-    return cells.map(([ky, kx]) => tf.slice(padded, [0, ky, kx, 0], [b, oh, ow, c])); // 9 × [B, oh, ow, C]
+    return (ky, kx) => tf.slice(padded, [0, ky, kx, 0], [b, oh, ow, c]); // [B, oh, ow, C]
   }
   const padded = tf.pad(x, [[0, 0], [top, 2 * (oh + 1) - h - top], [left, 2 * (ow + 1) - w - left], [0, 0]]); // [B, 2oh+2, 2ow+2, C]
   const rowPhases = tf.reshape(padded, [b, oh + 1, 2, (2 * ow + 2) * c]); // [B, oh+1, 2, (2ow+2)·C]
-  return cells.map(([ky, kx]) => {
+  return (ky, kx) => {
     const rows = tf.slice(rowPhases, [0, ky >> 1, ky & 1, 0], [b, oh, 1, (2 * ow + 2) * c]); // [B, oh, 1, (2ow+2)·C]
     const colPhases = tf.reshape<tf.Rank.R4>(rows, [b, oh, ow + 1, 2 * c]); // [B, oh, ow+1, 2·C]
     return tf.slice(colPhases, [0, 0, kx >> 1, (kx & 1) * c], [b, oh, ow, c]); // [B, oh, ow, C]
-  });
+  };
+}
+
+const CELLS = [0, 1, 2].flatMap((ky) => [0, 1, 2].map((kx) => [ky, kx] as const));
+
+/** All nine taps at once, in (ky, kx) order. */
+export function taps3x3(x: tf.Tensor4D, stride: 1 | 2): tf.Tensor4D[] {
+  const tap = tapReader(x, stride);
+  return CELLS.map(([ky, kx]) => tap(ky, kx));
 }
 
 function activate(y: tf.Tensor4D, activation: Activation): tf.Tensor4D {
@@ -66,16 +74,21 @@ export function depthwise3x3(x: tf.Tensor4D, w: Conv3x3Weights, stride: 1 | 2, a
     const [xi, filter, bias] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D];
     const y = forward(xi, filter, bias); // [B, oh, ow, C]
     (args[3] as tf.GradSaveFunc)([xi, filter, y]);
-    const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => {
+    // Tidied: tfjs keeps what a gradient function leaves behind until the whole backward pass ends.
+    const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] => tf.tidy(() => {
       const [xs, fs, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
       const dz = activation === 'relu6' ? throughRelu6(dy, ys) : dy; // [B, oh, ow, C]
       const [b, oh, ow, c] = dz.shape;
       const rows = tf.reshape(dz, [b * oh * ow, c]); // [N, C]
       const ones = tf.ones([1, b * oh * ow]); // sums over rows as a product: the wasm backend's row sum is slow
-      const dFilter = tf.concat(taps3x3(xs, stride).map((tap) => tf.matMul(ones, tf.mul(tf.reshape(tap, [b * oh * ow, c]), rows))), 0); // [9, C]
+      // One tap at a time: nine taps of a large early layer at once overflowed wasm's 4 GiB heap.
+      const dFilter = tf.tidy(() => {
+        const tap = tapReader(xs, stride);
+        return tf.concat(CELLS.map(([ky, kx]) => tf.tidy(() => tf.matMul(ones, tf.mul(tf.reshape(tap(ky, kx), [b * oh * ow, c]), rows)))), 0); // [9, C]
+      });
       const dBias = tf.reshape(tf.matMul(ones, rows), [c]); // [C]
       return [depthwiseInputGradient(dz, fs, xs.shape, stride), tf.reshape(dFilter, fs.shape), dBias];
-    };
+    });
     return { value: y, gradFunc };
   });
   return f(x, w.filter, w.bias) as tf.Tensor4D;

@@ -26,13 +26,14 @@ export function dense(a: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D | null, 
     const b = bias === null ? undefined : (args[2] as tf.Tensor1D);
     const y = tf.fused.matMul({ a: x, b: weight, bias: b, activation }) as tf.Tensor2D; // [M, D]
     save([x, weight, y]);
-    const gradFunc = (dy: tf.Tensor2D, saved: tf.Tensor[]): tf.Tensor[] => {
+    // Tidied: tfjs keeps what a gradient function leaves behind until the whole backward pass ends.
+    const gradFunc = (dy: tf.Tensor2D, saved: tf.Tensor[]): tf.Tensor[] => tf.tidy(() => {
       const [xs, ws, ys] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
       const dz = activation === 'relu6' ? throughRelu6(dy, ys) : dy; // [M, D]
       const [m, d] = dz.shape;
       const grads = [tf.matMul(dz, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dz)]; // [M, C], [C, D]
       return b === undefined ? grads : [...grads, tf.reshape(tf.matMul(tf.ones([1, m]), dz), [d])]; // + [D]
-    };
+    });
     return { value: y, gradFunc };
   });
   return (bias === null ? f(a, w) : f(a, w, bias)) as tf.Tensor2D;
