@@ -1,0 +1,132 @@
+// bilinearSample against a hand-written grid_sample (bilinear, zeros, align_corners=False) at random
+// points, inside and outside the map; its gradients to values and to locations against finite
+// differences; gatherRows' gradient with repeated rows on wasm (ScatterNd) against the CPU backend.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bilinearSample, gatherRows } from './bilinear';
+import { mulberry32 } from './rng';
+import { switchBackend, type NodeBackend } from '../testing/backends';
+
+beforeAll(async () => {
+  await switchBackend('cpu');
+});
+
+afterAll(async () => {
+  await switchBackend('cpu');
+});
+
+const [G, H, W, C, M] = [2, 3, 4, 5, 7];
+
+/** value[g][y][x][c] read at (lx, ly) in [0, 1], as torch's grid_sample reads it. */
+function sampleRef(value: Float32Array, g: number, lx: number, ly: number): number[] {
+  const px = lx * W - 0.5;
+  const py = ly * H - 0.5;
+  const [x0, y0] = [Math.floor(px), Math.floor(py)];
+  const out = new Array<number>(C).fill(0);
+  for (const [xi, wx] of [[x0, 1 - (px - x0)], [x0 + 1, px - x0]] as const) {
+    for (const [yi, wy] of [[y0, 1 - (py - y0)], [y0 + 1, py - y0]] as const) {
+      if (xi < 0 || xi >= W || yi < 0 || yi >= H) continue;
+      for (let c = 0; c < C; c++) out[c]! += wx * wy * value[((g * H + yi) * W + xi) * C + c]!;
+    }
+  }
+  return out;
+}
+
+function randomInputs(seed: number, lo: number, hi: number): { value: Float32Array; loc: Float32Array } {
+  const rng = mulberry32(seed);
+  const value = Float32Array.from({ length: G * H * W * C }, () => rng() * 2 - 1);
+  const loc = Float32Array.from({ length: G * M * 2 }, () => lo + rng() * (hi - lo));
+  return { value, loc };
+}
+
+describe('bilinearSample', () => {
+  it('reads what grid_sample reads at random points, some outside the map', async () => {
+    const { value, loc } = randomInputs(1, -0.3, 1.3);
+    const out = bilinearSample(tf.tensor4d(value, [G, H, W, C]), tf.tensor3d(loc, [G, M, 2]));
+    expect(out.shape).toEqual([G, M, C]);
+    const got = await out.data();
+    for (let g = 0; g < G; g++) {
+      for (let m = 0; m < M; m++) {
+        const ref = sampleRef(value, g, loc[(g * M + m) * 2]!, loc[(g * M + m) * 2 + 1]!);
+        ref.forEach((v, c) => expect(got[(g * M + m) * C + c]).toBeCloseTo(v, 5));
+      }
+    }
+  });
+
+  it('reads exact cells at cell centres and zeros far outside the map', async () => {
+    const { value } = randomInputs(2, 0, 1);
+    const loc = tf.tensor3d([[[0.5 / W, 0.5 / H], [2.5 / W, 1.5 / H], [-0.5, 0.5], [0.5, 1.6]]], [1, 4, 2]);
+    const got = await bilinearSample(tf.tensor4d(value.slice(0, H * W * C), [1, H, W, C]), loc).array();
+    expect(got[0]![0]).toEqual(Array.from(value.slice(0, C)));
+    got[0]![1]!.forEach((v, c) => expect(v).toBeCloseTo(value[((1 * W) + 2) * C + c]!, 6));
+    expect(got[0]![2]).toEqual(new Array(C).fill(0));
+    expect(got[0]![3]).toEqual(new Array(C).fill(0));
+  });
+
+  it('has the gradients finite differences give, for values and for locations', async () => {
+    const { value, loc } = randomInputs(3, 0.05, 0.95);
+    // Keep every point at least 0.1 cell from a cell boundary, so ±eps never changes its neighbours.
+    for (let i = 0; i < loc.length; i++) {
+      const size = i % 2 === 0 ? W : H;
+      const p = loc[i]! * size - 0.5;
+      const frac = p - Math.floor(p);
+      loc[i] = (Math.floor(p) + 0.1 + 0.8 * frac + 0.5) / size;
+    }
+    const weights = tf.tensor3d(Float32Array.from({ length: G * M * C }, (_, i) => Math.sin(i * 1.3)), [G, M, C]);
+    const loss = (v: tf.Tensor, l: tf.Tensor): tf.Scalar => tf.sum(tf.mul(bilinearSample(v as tf.Tensor4D, l as tf.Tensor3D), weights));
+    const [dv, dl] = tf.grads(loss)([tf.tensor4d(value, [G, H, W, C]), tf.tensor3d(loc, [G, M, 2])]);
+    const [dValue, dLoc] = [await dv!.data(), await dl!.data()];
+    const lossAt = async (v: Float32Array, l: Float32Array) => (await loss(tf.tensor4d(v, [G, H, W, C]), tf.tensor3d(l, [G, M, 2])).data())[0]!;
+    const eps = 1e-3;
+    for (const i of [0, 7, 23, 41, 66, 97, 110]) {
+      const [up, down] = [Float32Array.from(value), Float32Array.from(value)];
+      up[i]! += eps;
+      down[i]! -= eps;
+      expect(dValue[i]).toBeCloseTo(((await lossAt(up, loc)) - (await lossAt(down, loc))) / (2 * eps), 2);
+    }
+    let moved = 0;
+    for (let i = 0; i < loc.length; i++) {
+      const [up, down] = [Float32Array.from(loc), Float32Array.from(loc)];
+      up[i]! += eps / 10;
+      down[i]! -= eps / 10;
+      const numeric = ((await lossAt(value, up)) - (await lossAt(value, down))) / (2 * eps / 10);
+      expect(dLoc[i]).toBeCloseTo(numeric, 1);
+      if (Math.abs(numeric) > 0.1) moved++;
+    }
+    expect(moved).toBeGreaterThan(loc.length / 2); // the check compared real slopes, not zeros
+  });
+
+  it('leaves no tensors behind', () => {
+    const { value, loc } = randomInputs(4, -0.2, 1.2);
+    const [v, l] = [tf.tensor4d(value, [G, H, W, C]), tf.tensor3d(loc, [G, M, 2])];
+    const before = tf.memory().numTensors;
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(bilinearSample(a as tf.Tensor4D, b as tf.Tensor3D)))([v, l]);
+    tf.dispose(grads);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('gatherRows', () => {
+  async function run(backend: NodeBackend): Promise<{ rows: Float32Array; grad: Float32Array }> {
+    await switchBackend(backend);
+    const x = tf.tensor2d(Array.from({ length: 6 * 3 }, (_, i) => Math.cos(i)), [6, 3]);
+    const idx = tf.tensor1d([4, 0, 4, 5, 4, 2, 0], 'int32');
+    const dy = tf.tensor2d(Array.from({ length: 7 * 3 }, (_, i) => Math.sin(i + 1)), [7, 3]);
+    const rows = gatherRows(x, idx);
+    const grad = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(gatherRows(a as tf.Tensor2D, idx), dy)))(x);
+    const out = { rows: await rows.data<'float32'>(), grad: await grad.data<'float32'>() };
+    tf.dispose([x, idx, dy, rows, grad]);
+    return out;
+  }
+
+  it('sums the gradients of repeated rows on wasm (ScatterNd) as the CPU backend does (UnsortedSegmentSum)', async () => {
+    const cpu = await run('cpu');
+    const wasm = await run('wasm');
+    expect(Array.from(wasm.rows)).toEqual(Array.from(cpu.rows));
+    cpu.grad.forEach((v, i) => expect(wasm.grad[i]).toBeCloseTo(v, 5));
+    // Row 4 is read three times: its gradient is the sum of three rows of dy.
+    const dy = (r: number, c: number) => Math.sin(r * 3 + c + 1);
+    expect(cpu.grad[4 * 3]).toBeCloseTo(dy(0, 0) + dy(2, 0) + dy(4, 0), 5);
+    expect(cpu.grad[1 * 3]).toBe(0);
+  });
+});
