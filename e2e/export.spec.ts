@@ -1,6 +1,7 @@
 // Export and import of a run on the wasm backend (fast enough on a small CPU machine): the .zip
-// downloaded through the <a download> fallback holds safetensors that parse and proposals as COCO
-// that validate; a truncated copy is refused without touching the saved run; the good copy
+// downloaded through the <a download> fallback holds safetensors and tfjs weights that agree bit for
+// bit, AdamW's moments, COCO files of proposals, pseudo-labels and predictions that validate and
+// one metrics line per step; a truncated copy is refused without touching the saved run; the good copy
 // becomes the saved run again, and resuming from it gives the same loss on a fixed batch.
 
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -8,6 +9,8 @@ import { join } from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { parseCocoDataset } from '../src/core/cocoFormat';
 import { readSafetensors } from '../src/core/safetensors';
+import { readTfjsWeights } from '../src/core/tfjsWeights';
+import { weightsDiffer } from '../src/core/weightMap';
 import { expect, test, waitForIngest } from './studio';
 
 const DIR = join('e2e', 'fixtures', 'generated', 'export-demo-images');
@@ -64,6 +67,21 @@ test('a run exports as a .zip, a damaged copy is refused, the good copy imports 
   expect(coco.ok ? coco.dataset.images.length : coco.errors).toBe(3);
   if (coco.ok) expect(coco.dataset.annotations.length).toBeGreaterThan(0);
   expect(JSON.parse(strFromU8(files['proposals.labelstudio.json']!))).toHaveLength(3);
+  // The same weights as tfjs model.json + shards, AdamW's moments, every round's labels, the final
+  // predictions and one metrics line per step.
+  const tfjs = await readTfjsWeights(JSON.parse(strFromU8(files['model.json']!)), (path) => files[path]);
+  expect(weightsDiffer(tfjs.tensors, model.tensors)).toBeNull();
+  const optimizer = readSafetensors(files['optimizer.safetensors']!);
+  expect(optimizer.metadata.step).toBe(String(exported));
+  expect(optimizer.tensors.get('query_embed.weight.exp_avg_sq')?.shape).toEqual([30, 64]);
+  for (const stem of ['pseudo_labels.round0', 'predictions']) {
+    const ds = parseCocoDataset(JSON.parse(strFromU8(files[`${stem}.coco.json`]!)));
+    expect(ds.ok ? ds.dataset.images.length : ds.errors, stem).toBe(3);
+    expect(JSON.parse(strFromU8(files[`${stem}.labelstudio.json`]!)), stem).toHaveLength(3);
+  }
+  const metrics = strFromU8(files['metrics.jsonl']!).trim().split('\n').map((line) => JSON.parse(line) as { step: number; loss: number });
+  expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: exported }, (_, i) => i + 1));
+  expect(metrics.every((m) => Number.isFinite(m.loss))).toBe(true);
 
   // Move the saved run on, so that importing the export visibly brings it back.
   await offer.getByRole('button', { name: `Resume from step ${exported}` }).click();

@@ -8,6 +8,7 @@ import { ImageGrid } from './panels/ImageGrid';
 import { ClusterGallery } from './panels/proposals/ClusterGallery';
 import { EmbeddingMap } from './panels/proposals/EmbeddingMap';
 import { ProposalControls } from './panels/proposals/ProposalControls';
+import { StoragePanel } from './panels/StoragePanel';
 import { TrainingControls } from './panels/training/TrainingControls';
 import { TrainingPanel } from './panels/training/TrainingPanel';
 import { useStudio } from './store';
@@ -34,6 +35,7 @@ export function App() {
           <DatasetPanel />
           <ProposalControls />
           <TrainingControls />
+          <StoragePanel />
         </aside>
         <main className="content">
           <Tabs tabs={MAIN_TABS} label="Main view" className="main-tabs" />

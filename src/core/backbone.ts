@@ -34,6 +34,8 @@ export interface DetrBackbone {
 
 /** Blocks run before each level is read (stride 32 also runs the 1×1 head). */
 const DEPTH: Readonly<Record<DetrFeatureLevel, number>> = { stride16: 13, stride32: 17 };
+/** The blocks after which a multi-scale backbone hands out its maps: strides 8, 16 and 32 (no 1×1 head). */
+const MULTI_SCALE_DEPTHS = [6, 13, 17] as const;
 
 type ConvFactory = (source: ConvWeights, depthwise: boolean) => ConvWeights;
 
@@ -67,12 +69,16 @@ function copyBlock(block: BlockWeights, make: ConvFactory): BlockWeights {
   };
 }
 
-/** Builds the backbone from the encoder's weights (their values for 'encoder', only their shapes for 'scratch'). */
-export function buildBackbone(cfg: BackboneConfig, encoder: MobileNetV2Weights, rng: Rng): DetrBackbone {
+/**
+ * Builds the backbone from the encoder's weights (their values for 'encoder', only their shapes for
+ * 'scratch'). A multi-scale backbone (deformable attention) runs to stride 32 without the 1×1 head and
+ * hands out three maps; cfg.featureLevel then does not apply.
+ */
+export function buildBackbone(cfg: BackboneConfig, encoder: MobileNetV2Weights, rng: Rng, multiScale = false): DetrBackbone {
   const make = cfg.init === 'encoder' ? copyConv : scratchConv(rng);
   const stem = make(encoder.stem, false);
-  const blocks = encoder.blocks.slice(0, DEPTH[cfg.featureLevel]).map((b) => copyBlock(b, make));
-  const head = cfg.featureLevel === 'stride32' ? make(encoder.head, false) : null;
+  const blocks = encoder.blocks.slice(0, multiScale ? MULTI_SCALE_DEPTHS[2] : DEPTH[cfg.featureLevel]).map((b) => copyBlock(b, make));
+  const head = !multiScale && cfg.featureLevel === 'stride32' ? make(encoder.head, false) : null;
   const convs = [stem, ...blocks.flatMap((b) => [b.expand, b.depthwise, b.project]), head];
   const variables = convs.flatMap((c) => (c === null ? [] : [c.filter, c.bias]));
   return {
@@ -82,8 +88,8 @@ export function buildBackbone(cfg: BackboneConfig, encoder: MobileNetV2Weights, 
     blocks,
     head,
     level: cfg.featureLevel,
-    stride: cfg.featureLevel === 'stride16' ? 16 : 32,
-    channels: encoder.channels[cfg.featureLevel],
+    stride: multiScale || cfg.featureLevel === 'stride32' ? 32 : 16,
+    channels: multiScale ? (blocks.at(-1)?.project.bias.shape[0] ?? 0) : encoder.channels[cfg.featureLevel], // the last map's
     variables,
   };
 }
@@ -116,6 +122,26 @@ export function backboneFeatures(backbone: DetrBackbone, images: tf.Tensor4D): t
     let x = conv3x3(scaled, stem, 2, 'relu6'); // [B, H/2, W/2, 48]
     for (const block of backbone.blocks) x = invertedResidual(x, block); // [B, H/s, W/s, C]
     return head === null ? x : pointwise(x, head, true); // [B, h, w, C]
+  });
+}
+
+/** Channels of a multi-scale backbone's maps (strides 8, 16, 32). */
+export function multiScaleChannels(backbone: DetrBackbone): number[] {
+  return MULTI_SCALE_DEPTHS.map((depth) => backbone.blocks[depth - 1]?.project.bias.shape[0] ?? 0);
+}
+
+/** images [B, H, W, 3] → the maps at strides 8, 16 and 32, each [B, H/s, W/s, C_s], of a multi-scale backbone. */
+export function backboneMaps(backbone: DetrBackbone, images: tf.Tensor4D): tf.Tensor4D[] {
+  if (backbone.head !== null || backbone.blocks.length !== MULTI_SCALE_DEPTHS[2]) throw new Error('backboneMaps: expected a multi-scale backbone');
+  return tf.tidy(() => {
+    const scaled = tf.sub<tf.Tensor4D>(tf.mul(images, backbone.inputScale), backbone.inputShift); // [B, H, W, 3] in [-1, 1]
+    let x = conv3x3(scaled, backbone.stem, 2, 'relu6'); // [B, H/2, W/2, 48]
+    const maps: tf.Tensor4D[] = [];
+    backbone.blocks.forEach((block, i) => {
+      x = invertedResidual(x, block);
+      if ((MULTI_SCALE_DEPTHS as readonly number[]).includes(i + 1)) maps.push(x); // [B, H/s, W/s, C_s]
+    });
+    return maps;
   });
 }
 

@@ -32,6 +32,8 @@ export interface CocoAnnotation {
   bbox: CocoBbox; // original pixels
   area: number;
   iscrowd: 0 | 1;
+  /** Confidence, on exported proposals, pseudo-labels and predictions (COCO's own files have none). */
+  score?: number;
 }
 
 export interface CocoDataset {
@@ -113,13 +115,22 @@ function* originalBoxes(images: readonly CocoImage[], categories: readonly CocoC
   }
 }
 
-/** A COCO dataset (annotation ids from 1, iscrowd 0) from boxes on the cached copies. */
-export function cocoDataset(images: readonly CocoImage[], categories: readonly CocoCategory[], boxes: readonly CachedImageBoxes[]): CocoDataset {
+/**
+ * A COCO dataset (annotation ids from 1, iscrowd 0) from boxes on the cached copies; with
+ * `withScores`, each annotation carries its box's score (1 where the box has none).
+ */
+export function cocoDataset(
+  images: readonly CocoImage[],
+  categories: readonly CocoCategory[],
+  boxes: readonly CachedImageBoxes[],
+  options: { withScores?: boolean } = {},
+): CocoDataset {
   const annotations: CocoAnnotation[] = [];
-  for (const { image, category, corners } of originalBoxes(images, categories, boxes, 'cocoDataset')) {
+  for (const { image, category, corners, score } of originalBoxes(images, categories, boxes, 'cocoDataset')) {
     const bbox = toCocoBbox(corners);
     if (bbox === null) continue;
-    annotations.push({ id: annotations.length + 1, image_id: image.id, category_id: category.id, bbox, area: round2(bbox[2] * bbox[3]), iscrowd: 0 });
+    const a: CocoAnnotation = { id: annotations.length + 1, image_id: image.id, category_id: category.id, bbox, area: round2(bbox[2] * bbox[3]), iscrowd: 0 };
+    annotations.push(options.withScores === true ? { ...a, score } : a);
   }
   return { images: images.map((im) => ({ ...im })), categories: categories.map((c) => ({ ...c })), annotations };
 }

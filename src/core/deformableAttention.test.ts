@@ -38,7 +38,7 @@ function inputs(seed: number): Inputs {
 function layer(seed: number): DeformableAttention {
   const rng = mulberry32(seed);
   const attn = buildDeformableAttention(D, HEADS, LEVELS.length, POINTS, rng);
-  for (const v of [attn.samplingOffsets.weight, attn.attentionWeights.weight, attn.attentionWeights.bias!]) {
+  for (const v of [attn.samplingOffsets.weight, attn.attentionWeights.weight, attn.attentionWeights.bias!] as tf.Variable[]) {
     v.assign(tf.tensor(Float32Array.from({ length: v.size }, () => rng() - 0.5), v.shape));
   }
   return attn;

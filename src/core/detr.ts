@@ -13,17 +13,35 @@ import { buildLinear, buildMlp, linear, linearVariables, mlp, mlpVariables, norm
 import type { MobileNetV2Weights } from './mobilenetV2';
 import { featureNotMask, sinePositionEncoding } from './positionEncoding';
 import { mixSeed, mulberry32 } from './rng';
+import { buildDeformableDetr, deformableDetrForward, deformableDetrVariables } from './deformableDetr';
+import type { DeformableTransformer } from './deformableTransformer';
+import type { MultiScaleNeck } from './multiScale';
 import { buildTransformer, decode, encode, transformerVariables, type MemoryInputs, type Transformer } from './transformer';
 
-export interface DetrModel {
+interface DetrParts {
   readonly backbone: DetrBackbone;
-  readonly inputProj: Linear; // [C, D], detr's 1×1 convolution
-  readonly transformer: Transformer;
-  readonly queryEmbed: tf.Variable<tf.Rank.R2>; // [Q, D] learned query positions
   readonly classHead: Linear; // [D, K + 1]
   readonly boxHead: Mlp; // D → D → D → 4
   readonly numClasses: number; // K
 }
+
+/** detr: dense attention over one backbone map. */
+export interface DenseDetrModel extends DetrParts {
+  readonly kind: 'dense';
+  readonly inputProj: Linear; // [C, D], detr's 1×1 convolution
+  readonly transformer: Transformer;
+  readonly queryEmbed: tf.Variable<tf.Rank.R2>; // [Q, D] learned query positions
+}
+
+/** Deformable DETR (deformableDetr.ts): multi-scale deformable attention. */
+export interface DeformableDetrModel extends DetrParts {
+  readonly kind: 'deformable';
+  readonly neck: MultiScaleNeck;
+  readonly transformer: DeformableTransformer;
+  readonly queryEmbed: tf.Variable<tf.Rank.R2>; // [Q, 2D]: query positions, then the decoder's initial targets
+}
+
+export type DetrModel = DenseDetrModel | DeformableDetrModel;
 
 export interface DetrForwardOptions {
   /** Dropout on; the caller passes a fresh `seed` each step so masks differ but replay. */
@@ -49,17 +67,19 @@ export type DetrOutput = {
 };
 
 /** Each part draws from its own stream, so changing one part's size leaves the others' init alone. */
-const SALT = { backbone: 1, inputProj: 2, transformer: 3, queries: 4, classHead: 5, boxHead: 6, dropout: 7 } as const;
+export const SALT = { backbone: 1, inputProj: 2, transformer: 3, queries: 4, classHead: 5, boxHead: 6, dropout: 7 } as const;
 
 /** What the model reads of the config (a whole DetrConfig fits; imageSize and optim belong to the trainer). */
 export type DetrModelConfig = Pick<DetrConfig, 'numClasses' | 'numQueries' | 'seed' | 'backbone' | 'transformer'>;
 
 /** Builds the model; `encoder` is the frozen proposal encoder the backbone is copied (or shaped) from. */
 export function buildDetr(cfg: DetrModelConfig, encoder: MobileNetV2Weights): DetrModel {
+  if (cfg.transformer.attention === 'deformable') return buildDeformableDetr(cfg, encoder);
   const rng = (salt: number) => mulberry32(mixSeed(cfg.seed, salt));
   const d = cfg.transformer.dModel;
   const backbone = buildBackbone(cfg.backbone, encoder, rng(SALT.backbone));
   return {
+    kind: 'dense',
     backbone,
     inputProj: buildLinear(backbone.channels, d, rng(SALT.inputProj), 'torch'),
     transformer: buildTransformer(cfg.transformer, rng(SALT.transformer)),
@@ -71,7 +91,7 @@ export function buildDetr(cfg: DetrModelConfig, encoder: MobileNetV2Weights): De
 }
 
 /** Positions [B, N, D] and the key padding mask [B, N] (null when no image is padded). */
-function memoryInputs(model: DetrModel, shape: readonly number[], options: DetrForwardOptions): MemoryInputs {
+function memoryInputs(model: DenseDetrModel, shape: readonly number[], options: DetrForwardOptions): MemoryInputs {
   const [b = 0, h = 0, w = 0] = shape;
   const d = model.queryEmbed.shape[1];
   const stride = model.backbone.stride;
@@ -89,6 +109,7 @@ function memoryInputs(model: DetrModel, shape: readonly number[], options: DetrF
 
 /** images [B, H, W, 3] RGB in [0, 1] → class logits and boxes after every decoder layer. */
 export function detrForward(model: DetrModel, images: tf.Tensor4D, options: DetrForwardOptions): DetrOutput {
+  if (model.kind === 'deformable') return deformableDetrForward(model, images, options);
   return tf.tidy(() => {
     const ctx = { training: options.training, rng: mulberry32(mixSeed(options.seed ?? 0, SALT.dropout)) };
     const features = backboneFeatures(model.backbone, images); // [B, h, w, C]
@@ -108,6 +129,7 @@ export function detrForward(model: DetrModel, images: tf.Tensor4D, options: Detr
 
 /** The two parameter groups of the optimiser: the backbone (lower lr) and everything else. */
 export function detrVariables(model: DetrModel): { backbone: tf.Variable[]; rest: tf.Variable[] } {
+  if (model.kind === 'deformable') return deformableDetrVariables(model);
   const rest = [
     ...linearVariables(model.inputProj),
     ...transformerVariables(model.transformer),
@@ -120,5 +142,7 @@ export function detrVariables(model: DetrModel): { backbone: tf.Variable[]; rest
 
 export function disposeDetr(model: DetrModel): void {
   disposeBackbone(model.backbone);
-  for (const v of detrVariables(model).rest) v.dispose();
+  const backbone = new Set<tf.Variable>(model.backbone.variables);
+  const { backbone: slow, rest } = detrVariables(model); // the deformable detector's slow group holds more than the backbone
+  for (const v of [...slow, ...rest]) if (!backbone.has(v)) v.dispose();
 }

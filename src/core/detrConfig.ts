@@ -30,6 +30,13 @@ export interface TransformerConfig {
   dropout: number;
   /** LayerNorm before each block instead of after (detr's default is after: false). */
   preNorm: boolean;
+  /**
+   * 'dense': detr's attention over every token of one map; 'deformable': Deformable DETR's multi-scale
+   * deformable attention (strides 8–64, a few sampled points per query), post-norm only.
+   */
+  attention: 'dense' | 'deformable';
+  /** Sampled points per head and level of deformable attention (Deformable DETR: 4). */
+  numPoints: number;
 }
 
 export interface OptimConfig {
@@ -90,7 +97,7 @@ export const DETR_PRESETS = {
     numQueries: 30,
     seed: 0,
     backbone: { init: 'encoder', featureLevel: 'stride16' },
-    transformer: { dModel: 64, numHeads: 4, numEncoderLayers: 2, numDecoderLayers: 2, dimFeedforward: 128, dropout: 0, preNorm: false },
+    transformer: { dModel: 64, numHeads: 4, numEncoderLayers: 2, numDecoderLayers: 2, dimFeedforward: 128, dropout: 0, preNorm: false, attention: 'dense', numPoints: 4 },
     optim: { ...OPTIM, warmupSteps: 10, lrDropEvery: 1_000 },
   },
   /** What a laptop's integrated GPU trains in minutes to hours. */
@@ -100,7 +107,7 @@ export const DETR_PRESETS = {
     numQueries: 100,
     seed: 0,
     backbone: { init: 'encoder', featureLevel: 'stride16' },
-    transformer: { dModel: 128, numHeads: 8, numEncoderLayers: 3, numDecoderLayers: 3, dimFeedforward: 512, dropout: 0.1, preNorm: false },
+    transformer: { dModel: 128, numHeads: 8, numEncoderLayers: 3, numDecoderLayers: 3, dimFeedforward: 512, dropout: 0.1, preNorm: false, attention: 'dense', numPoints: 4 },
     optim: OPTIM,
   },
   /** detr's shape (FFN halved); stride 32 as detr's C5 keeps dense attention affordable at 512 px. */
@@ -110,7 +117,7 @@ export const DETR_PRESETS = {
     numQueries: 300,
     seed: 0,
     backbone: { init: 'encoder', featureLevel: 'stride32' },
-    transformer: { dModel: 256, numHeads: 8, numEncoderLayers: 6, numDecoderLayers: 6, dimFeedforward: 1024, dropout: 0.1, preNorm: false },
+    transformer: { dModel: 256, numHeads: 8, numEncoderLayers: 6, numDecoderLayers: 6, dimFeedforward: 1024, dropout: 0.1, preNorm: false, attention: 'dense', numPoints: 4 },
     optim: { ...OPTIM, warmupSteps: 500, lrDropEvery: 100_000 },
   },
 } as const satisfies Record<string, DetrConfig>;
@@ -132,13 +139,14 @@ const TOP_RULES: Record<'imageSize' | 'numClasses' | 'numQueries' | 'seed', Numb
   numQueries: [true, 1, 10_000, true],
   seed: [true, 0, 0xffffffff, true],
 };
-const TRANSFORMER_RULES: Record<Exclude<keyof TransformerConfig, 'preNorm'>, NumberRule> = {
+const TRANSFORMER_RULES: Record<Exclude<keyof TransformerConfig, 'preNorm' | 'attention'>, NumberRule> = {
   dModel: [true, 4, 4096, true],
   numHeads: [true, 1, 256, true],
   numEncoderLayers: [true, 0, 64, true],
   numDecoderLayers: [true, 1, 64, true],
   dimFeedforward: [true, 1, 65_536, true],
   dropout: [false, 0, 0.9, true],
+  numPoints: [true, 1, 64, true],
 };
 const OPTIM_RULES: Record<keyof OptimConfig, NumberRule> = {
   lr: [false, 0, 1, false],
@@ -211,6 +219,8 @@ export function validateDetrConfig(x: unknown): DetrConfig {
     checkChoice('backbone.init', ['encoder', 'scratch'], backbone.init),
     checkChoice('backbone.featureLevel', ['stride16', 'stride32'], backbone.featureLevel),
     typeof transformer.preNorm === 'boolean' ? null : `transformer.preNorm: expected true or false, got ${show(transformer.preNorm)}`,
+    checkChoice('transformer.attention', ['dense', 'deformable'], transformer.attention),
+    transformer.attention === 'deformable' && transformer.preNorm === true ? 'transformer.preNorm: deformable attention is post-norm only, expected false' : null,
   ];
   for (const p of choices) if (p) problems.push(p);
   checkRules('transformer', TRANSFORMER_RULES, transformer, problems);

@@ -2,7 +2,8 @@
 // import built on them. The names follow facebookresearch/detr's state_dict where our model has the
 // same part (input_proj, transformer.encoder.layers.i.linear1, query_embed, class_embed,
 // bbox_embed.layers.j) and say what the part is where it differs (the MobileNetV2 backbone, the
-// separate q/k/v projections). Optimiser state is not exported: checkpoint.ts keeps whole runs.
+// separate q/k/v projections). The optimiser's moments use the same names (optimizerFile.ts); the
+// tfjs form of the same tensors is tfjsWeights.ts.
 //
 // Tensors are stored in OUR layouts, exactly as trained; docs/pytorch.md maps them onto torch:
 // - linear weights are [in, out]; torch's nn.Linear weight is [out, in] (transpose);
@@ -15,10 +16,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Attention } from './attention';
 import type { DetrBackbone } from './backbone';
-import { detrVariables, type DetrModel } from './detr';
+import type { DeformableAttention } from './deformableAttention';
+import { detrVariables, type DeformableDetrModel, type DenseDetrModel, type DetrModel } from './detr';
+import type { GroupNorm } from './multiScale';
 import type { LayerNorm, Linear } from './layers';
 import type { ConvWeights } from './mobilenetV2';
 import { readSafetensors, writeSafetensors } from './safetensors';
+import type { WeightMap } from './weightMap';
 
 /** One line per layout rule, stored in every exported file's metadata under `layout`. */
 export const DETR_LAYOUT_NOTE =
@@ -53,7 +57,7 @@ function backboneNamed(b: DetrBackbone): Named[] {
   ];
 }
 
-function transformerNamed(model: DetrModel): Named[] {
+function transformerNamed(model: DenseDetrModel): Named[] {
   const t = model.transformer;
   return [
     ...t.encoder.flatMap((l, i) => {
@@ -83,15 +87,51 @@ function transformerNamed(model: DetrModel): Named[] {
   ];
 }
 
+const msdaNamed = (prefix: string, a: DeformableAttention): Named[] => [
+  ...linearNamed(`${prefix}.sampling_offsets`, a.samplingOffsets),
+  ...linearNamed(`${prefix}.attention_weights`, a.attentionWeights),
+  ...linearNamed(`${prefix}.value_proj`, a.value),
+  ...linearNamed(`${prefix}.output_proj`, a.out),
+];
+const groupNormNamed = (prefix: string, n: GroupNorm): Named[] => [[`${prefix}.weight`, n.gamma], [`${prefix}.bias`, n.beta]];
+
+/**
+ * Deformable DETR's names (models/deformable_detr.py, deformable_transformer.py): input_proj.l.0 is the
+ * level's convolution (1×1 as a linear layer [C, D]; the extra level's 3×3 HWIO), input_proj.l.1 its
+ * GroupNorm; in a decoder layer norm1 follows the cross-attention and norm2 the self-attention.
+ */
+function deformableNamed(model: DeformableDetrModel): Named[] {
+  const { neck, transformer: t } = model;
+  const extra = neck.projections.length;
+  return [
+    ...neck.projections.flatMap((p, l) => [...linearNamed(`input_proj.${l}.0`, p.proj), ...groupNormNamed(`input_proj.${l}.1`, p.norm)]),
+    ...convNamed(`input_proj.${extra}.0`, neck.extra.conv), ...groupNormNamed(`input_proj.${extra}.1`, neck.extra.norm),
+    ['transformer.level_embed', neck.levelEmbed],
+    ...t.encoder.flatMap((l, i) => {
+      const p = `transformer.encoder.layers.${i}`;
+      return [...msdaNamed(`${p}.self_attn`, l.selfAttn), ...normNamed(`${p}.norm1`, l.norm1), ...linearNamed(`${p}.linear1`, l.ffn.up), ...linearNamed(`${p}.linear2`, l.ffn.down), ...normNamed(`${p}.norm2`, l.norm2)];
+    }),
+    ...t.decoder.flatMap((l, i) => {
+      const p = `transformer.decoder.layers.${i}`;
+      return [
+        ...msdaNamed(`${p}.cross_attn`, l.crossAttn), ...normNamed(`${p}.norm1`, l.norm2),
+        ...attnNamed(`${p}.self_attn`, l.selfAttn), ...normNamed(`${p}.norm2`, l.norm1),
+        ...linearNamed(`${p}.linear1`, l.ffn.up), ...linearNamed(`${p}.linear2`, l.ffn.down), ...normNamed(`${p}.norm3`, l.norm3),
+      ];
+    }),
+    ...linearNamed('transformer.reference_points', t.referencePoints),
+  ];
+}
+
 /**
  * Every variable of detrVariables(model), each once, with its name; backbone first, then in
- * detr's module order. Throws if the model has a variable this naming does not know (a new part).
+ * detr's (or Deformable DETR's) module order. Throws if the model has a variable this naming does
+ * not know (a new part).
  */
 export function namedDetrVariables(model: DetrModel): Named[] {
   const named: Named[] = [
     ...backboneNamed(model.backbone),
-    ...linearNamed('input_proj', model.inputProj),
-    ...transformerNamed(model),
+    ...(model.kind === 'dense' ? [...linearNamed('input_proj', model.inputProj), ...transformerNamed(model)] : deformableNamed(model)),
     ['query_embed.weight', model.queryEmbed],
     ...linearNamed('class_embed', model.classHead),
     ...model.boxHead.layers.flatMap((l, i) => linearNamed(`bbox_embed.layers.${i}`, l)),
@@ -106,15 +146,19 @@ export function namedDetrVariables(model: DetrModel): Named[] {
 }
 
 /** What a reader needs to rebuild the model around the weights (all strings, as safetensors wants). */
-function modelMetadata(model: DetrModel): Record<string, string> {
+export function detrMetadata(model: DetrModel): Record<string, string> {
   const t = model.transformer;
   const firstFfn = t.encoder[0]?.ffn ?? t.decoder[0]?.ffn;
+  const deformable: Record<string, string> = model.kind === 'deformable'
+    ? { attention: 'deformable', num_levels: String(model.transformer.decoder[0]?.crossAttn.numLevels ?? 0), num_points: String(model.transformer.decoder[0]?.crossAttn.numPoints ?? 0) }
+    : { attention: 'dense' };
   return {
     format: 'simdetr-studio.detr',
     layout: DETR_LAYOUT_NOTE,
+    ...deformable,
     num_classes: String(model.numClasses),
     num_queries: String(model.queryEmbed.shape[0]),
-    d_model: String(model.queryEmbed.shape[1]),
+    d_model: String(model.kind === 'deformable' ? model.queryEmbed.shape[1] / 2 : model.queryEmbed.shape[1]),
     num_heads: String(t.decoder[0]?.crossAttn.numHeads ?? 0),
     num_encoder_layers: String(t.encoder.length),
     num_decoder_layers: String(t.decoder.length),
@@ -137,7 +181,7 @@ export async function detrToSafetensors(model: DetrModel, metadata: Readonly<Rec
   const named = namedDetrVariables(model);
   const values = await Promise.all(named.map(([, v]) => v.data<'float32'>()));
   const tensors = named.map(([name, v], i) => ({ name, shape: v.shape, data: values[i] ?? new Float32Array(0) }));
-  return writeSafetensors(tensors, { ...metadata, ...modelMetadata(model) });
+  return writeSafetensors(tensors, { ...metadata, ...detrMetadata(model) });
 }
 
 export interface LoadOptions {
@@ -154,27 +198,32 @@ export interface LoadOptions {
  */
 export function loadDetrSafetensors(model: DetrModel, bytes: Uint8Array, options: LoadOptions = {}): Record<string, string> {
   const file = readSafetensors(bytes);
+  loadDetrTensors(model, file.tensors, options);
+  return file.metadata;
+}
+
+/** Tensors by name, from either weight file (safetensors or tfjs), into the model: all checked first. */
+export function loadDetrTensors(model: DetrModel, tensors: WeightMap, options: LoadOptions = {}): void {
   const fresh = (name: string): boolean => (options.keepFresh ?? []).some((prefix) => name.startsWith(prefix));
   const named = namedDetrVariables(model).filter(([name]) => !fresh(name));
   const problems: string[] = [];
   for (const [name, v] of named) {
-    const t = file.tensors.get(name);
+    const t = tensors.get(name);
     if (t === undefined) problems.push(`${name}: missing`);
     else if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) {
       problems.push(`${name}: expected shape [${v.shape.join(', ')}], got [${t.shape.join(', ')}]`);
     }
   }
   const expected = new Set(named.map(([name]) => name));
-  for (const name of file.tensors.keys()) if (!expected.has(name) && !fresh(name)) problems.push(`${name}: not a weight of this model`);
+  for (const name of tensors.keys()) if (!expected.has(name) && !fresh(name)) problems.push(`${name}: not a weight of this model`);
   if (problems.length > 0) {
     const shown = problems.slice(0, 10).join('; ') + (problems.length > 10 ? `; … ${problems.length - 10} more` : '');
     throw new Error(`detr weights do not fit this model (${problems.length} problems): ${shown}`);
   }
   tf.tidy(() => {
     for (const [name, v] of named) {
-      const t = file.tensors.get(name);
-      if (t !== undefined) v.assign(tf.tensor(t.data, t.shape));
+      const t = tensors.get(name);
+      if (t !== undefined) v.assign(tf.tensor(t.data, [...t.shape]));
     }
   });
-  return file.metadata;
 }

@@ -7,7 +7,7 @@ import type { TransformerConfig } from './detrConfig';
 import { mulberry32 } from './rng';
 import { buildTransformer, decode, encode, transformerVariables, type MemoryInputs, type Transformer } from './transformer';
 
-const CFG: TransformerConfig = { dModel: 16, numHeads: 4, numEncoderLayers: 2, numDecoderLayers: 3, dimFeedforward: 32, dropout: 0, preNorm: false };
+const CFG: TransformerConfig = { dModel: 16, numHeads: 4, numEncoderLayers: 2, numDecoderLayers: 3, dimFeedforward: 32, dropout: 0, preNorm: false, attention: 'dense', numPoints: 4 };
 const EVAL = { training: false, rng: mulberry32(0) };
 
 /** Encoder + decoder on src [B, N, D] with Q = queryPos rows; returns L outputs. */

@@ -26,7 +26,7 @@ import {
 } from './layers';
 import type { Rng } from './rng';
 
-interface FeedForward {
+export interface FeedForward {
   readonly up: Linear; // [D, F]
   readonly down: Linear; // [F, D]
 }
@@ -62,7 +62,7 @@ export interface MemoryInputs {
   readonly keyPaddingMask: tf.Tensor2D | null; // [B, N] 1 = padding
 }
 
-function buildFfn(cfg: TransformerConfig, rng: Rng): FeedForward {
+export function buildFfn(cfg: TransformerConfig, rng: Rng): FeedForward {
   return { up: buildLinear(cfg.dModel, cfg.dimFeedforward, rng, 'xavier'), down: buildLinear(cfg.dimFeedforward, cfg.dModel, rng, 'xavier') };
 }
 
@@ -86,7 +86,7 @@ export function buildTransformer(cfg: TransformerConfig, rng: Rng): Transformer 
   return { encoder, encoderNorm, decoder, decoderNorm: buildLayerNorm(d), dropout: cfg.dropout, preNorm: cfg.preNorm };
 }
 
-function feedForward(ffn: FeedForward, x: tf.Tensor, rate: number, ctx: ForwardContext): tf.Tensor {
+export function feedForward(ffn: FeedForward, x: tf.Tensor, rate: number, ctx: ForwardContext): tf.Tensor {
   return tf.tidy(() => linear(ffn.down, dropout(tf.relu(linear(ffn.up, x)), rate, ctx))); // [..., D]
 }
 
@@ -94,7 +94,7 @@ function feedForward(ffn: FeedForward, x: tf.Tensor, rate: number, ctx: ForwardC
  * x + dropout(block(norm(x))) when pre-norm; norm(x + dropout(block(x))) when post-norm.
  * A null norm is the identity (only where its input is known to be zero).
  */
-function residual(t: Transformer, x: tf.Tensor, norm: LayerNorm | null, block: (y: tf.Tensor) => tf.Tensor, ctx: ForwardContext): tf.Tensor {
+export function residual(t: Pick<Transformer, 'preNorm' | 'dropout'>, x: tf.Tensor, norm: LayerNorm | null, block: (y: tf.Tensor) => tf.Tensor, ctx: ForwardContext): tf.Tensor {
   return tf.tidy(() => {
     const normed = (y: tf.Tensor): tf.Tensor => (norm === null ? y : layerNorm(norm, y));
     if (t.preNorm) return tf.add(x, dropout(block(normed(x)), t.dropout, ctx));

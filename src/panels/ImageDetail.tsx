@@ -3,6 +3,7 @@
 // and what is known about the file.
 
 import { useState } from 'react';
+import { formatBytes } from '../components/formatBytes';
 import { useStudio } from '../store';
 import type { ShowMode } from './training/detectionView';
 import { DetailPreview } from './training/DetailPreview';
@@ -31,7 +32,9 @@ export function ImageDetail() {
       {preview?.id === image.id && <RoundCompare image={image} url={preview.url} />}
       <dl className="meta">
         <dt>File</dt>
-        <dd className="path">{image.path}</dd>
+        <dd className="path">
+          <bdi>{image.path}</bdi>
+        </dd>
         <dt>Original</dt>
         <dd>
           {image.width} × {image.height} {image.format.toUpperCase()}, {formatBytes(image.bytes)}
@@ -45,10 +48,4 @@ export function ImageDetail() {
       </dl>
     </section>
   );
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }

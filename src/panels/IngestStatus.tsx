@@ -38,7 +38,9 @@ export function IngestStatus() {
       {problems.length > 0 && (
         <ul className="warning" aria-label="Folders that could not be read">
           {problems.map((p) => (
-            <li key={p}>{p}</li>
+            <li key={p}>
+              <bdi>{p}</bdi>
+            </li>
           ))}
         </ul>
       )}
@@ -53,7 +55,7 @@ function SkipList({ skipped }: { skipped: SkippedFile[] }) {
       <ul data-testid="skip-list">
         {skipped.map((s) => (
           <li key={`${s.path}:${s.reason}`} data-reason={s.reason}>
-            <span className="path">{s.path}</span>: {s.message}
+            <bdi className="path">{s.path}</bdi>: {s.message}
           </li>
         ))}
       </ul>

@@ -150,6 +150,7 @@ export function installRunner(): void {
       return { step: model.step, round: model.round, K: model.K, predictions: model.predictions, weightBytes: weights.length };
     },
     weights: (offset, length) => weights.slice(offset, offset + length),
+    injectFault: (fault) => send({ type: 'injectFault', fault }),
   };
   window.simdetrRunner = runner;
 }

@@ -6,7 +6,7 @@
 import type { ProposalConfig } from '../core/proposalConfig';
 import type { SelfTrainingFilter } from '../core/trainData';
 import type {
-  BackendReport, CheckpointSummary, ImageDetections, ImageProposals, IngestSummary, StepReport, TrainingConfig, TrainingStatus,
+  BackendReport, CheckpointSummary, ImageDetections, ImageProposals, IngestSummary, InjectedFault, StepReport, TrainingConfig, TrainingStatus,
 } from '../worker/protocol';
 
 /** One image of the dataset: the sizes that turn cached-copy pixels into original pixels. */
@@ -77,6 +77,8 @@ export interface SimdetrRunner {
   finalModel(filter: SelfTrainingFilter): Promise<RunnerFinal>;
   /** Bytes [offset, offset + length) of the last finalModel's safetensors file. */
   weights(offset: number, length: number): Uint8Array;
+  /** Tests only: makes the worker meet a fault (e2e/faults.spec.ts, e2e/deviceLost.spec.ts). */
+  injectFault(fault: InjectedFault): void;
 }
 
 declare global {

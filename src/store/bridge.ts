@@ -1,6 +1,7 @@
 // The only place that talks to the worker: creates it once, sends commands, and turns every
 // worker event into a store action. Taps (the headless runner, src/runner) see every event too,
-// after the store has taken it.
+// after the store has taken it. A worker that crashes (an uncaught error) is replaced by a fresh
+// one on the same cache, so the dataset comes back and the run can resume from its checkpoint.
 
 import { assertNever, isWorkerEvent, type Command, type WorkerEvent } from '../worker/protocol';
 import { useStudio } from './index';
@@ -20,15 +21,28 @@ export function startBridge(): void {
   if (worker) return;
   worker = new Worker(new URL('../worker/training.worker.ts', import.meta.url), { type: 'module', name: 'training' });
   const w = worker;
+  // A worker that never answered failed to load: starting another would fail the same way.
+  let answered = false;
   setSender((command: Command) => w.postMessage(command));
   w.onmessage = (event: MessageEvent<unknown>) => {
+    answered = true;
     if (isWorkerEvent(event.data)) {
       onEvent(event.data);
       for (const tap of taps) tap(event.data);
     } else useStudio.getState().reportError('protocol', 'the worker sent a message without a type');
   };
   w.onerror = (event: ErrorEvent) => {
-    useStudio.getState().reportError('worker', event.message || 'the training worker stopped with an error');
+    // Handled here: the page does not report it again as its own uncaught error.
+    event.preventDefault();
+    const message = event.message || 'the training worker stopped with an error';
+    useStudio.getState().reportError('worker', message);
+    if (!answered) return;
+    useStudio.getState().workerCrashed(message);
+    w.onmessage = null;
+    w.onerror = null;
+    w.terminate();
+    worker = null;
+    startBridge();
   };
   const { backendSettings } = useStudio.getState();
   w.postMessage({
@@ -88,6 +102,10 @@ function onEvent(event: WorkerEvent): void {
       return s.runExported({ bytes: event.bytes, fileName: event.fileName });
     case 'runImported':
       return s.runImported();
+    case 'storageUsage':
+      return s.storageUsageArrived(event.usage);
+    case 'gpuRecovered':
+      return s.gpuRecovered(event.recovery);
     case 'error':
       if (event.where === 'backend') s.backendFailed(event.message);
       if (event.where === 'export' || event.where === 'import') s.runTransferFailed(event.where);

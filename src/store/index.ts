@@ -8,9 +8,11 @@ import { createErrorSlice, type ErrorSlice } from './errorSlice';
 import { createProposalsSlice, type ProposalsSlice } from './proposalsSlice';
 import { createTrainingSlice, type TrainingSlice } from './trainingSlice';
 import { createRunTransferSlice, type RunTransferSlice } from './runTransferSlice';
+import { createRecoverySlice, type RecoverySlice } from './recoverySlice';
+import { createStorageSlice, type StorageSlice } from './storageSlice';
 import { loadBackendSettings } from './settings';
 
-export type StudioState = BackendSlice & DatasetSlice & ErrorSlice & ProposalsSlice & TrainingSlice & RunTransferSlice;
+export type StudioState = BackendSlice & DatasetSlice & ErrorSlice & ProposalsSlice & TrainingSlice & RunTransferSlice & RecoverySlice & StorageSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createBackendSlice(loadBackendSettings())(...a),
@@ -19,4 +21,6 @@ export const useStudio = create<StudioState>()((...a) => ({
   ...createProposalsSlice(...a),
   ...createTrainingSlice(...a),
   ...createRunTransferSlice(...a),
+  ...createRecoverySlice(...a),
+  ...createStorageSlice(...a),
 }));

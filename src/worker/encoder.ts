@@ -41,3 +41,8 @@ function shardPaths(json: unknown): string[] {
     return paths as string[];
   });
 }
+
+/** Drops the cached weights: after the GPU device was lost, their tensors are gone with it. */
+export function forgetEncoderWeights(): void {
+  loading = null;
+}

@@ -4,6 +4,7 @@
 // it is, and works after a reload too.
 
 import { restoreTrainer } from '../core/checkpoint';
+import type { DetrModel } from '../core/detr';
 import { detrToSafetensors } from '../core/detrNames';
 import type { MobileNetV2Weights } from '../core/mobilenetV2';
 import type { SelfTrainingFilter } from '../core/trainData';
@@ -11,7 +12,7 @@ import { predict } from '../core/trainData';
 import { createTrainer, disposeTrainer } from '../core/trainer';
 import type { ImageStore } from './imageStore';
 import type { FinalModel, ImageDetections } from './protocol';
-import { batchTensor, inputSize, loadTrainingImages, toPixels } from './trainingImages';
+import { batchTensor, inputSize, loadTrainingImages, toPixels, type TrainingImage } from './trainingImages';
 
 export async function finalModel(store: ImageStore, encoder: MobileNetV2Weights, filter: SelfTrainingFilter): Promise<FinalModel> {
   const c = await store.getCheckpoint();
@@ -24,21 +25,33 @@ export async function finalModel(store: ImageStore, encoder: MobileNetV2Weights,
   const trainer = createTrainer({ ...c.config.detr, numClasses: c.K }, encoder);
   try {
     restoreTrainer(trainer, c.snapshot);
-    const predictions: ImageDetections[] = [];
-    for (let i = 0; i < images.length; i += c.config.batchSize) {
-      const chunk = images.slice(i, i + c.config.batchSize);
-      const batch = batchTensor(chunk, size);
-      try {
-        const found = await predict(trainer.model, batch, filter);
-        chunk.forEach((im, j) => predictions.push(toPixels(im, found[j] ?? { boxes: new Float32Array(0), scores: new Float32Array(0), classes: new Int32Array(0) })));
-      } finally {
-        batch.dispose();
-      }
-    }
+    const predictions = await predictImages(trainer.model, images, size, c.config.batchSize, filter);
     const metadata = { preset: c.config.preset, step: String(c.step), round: String(c.round), seed: String(c.config.detr.seed) };
     const safetensors = await detrToSafetensors(trainer.model, metadata);
     return { step: c.step, round: c.round, K: c.K, predictions, safetensors };
   } finally {
     disposeTrainer(trainer);
   }
+}
+
+/** Detections on every image, in order, batch by batch (pixels of the cached copies). */
+export async function predictImages(
+  model: DetrModel,
+  images: readonly TrainingImage[],
+  size: { height: number; width: number },
+  batchSize: number,
+  filter: SelfTrainingFilter,
+): Promise<ImageDetections[]> {
+  const predictions: ImageDetections[] = [];
+  for (let i = 0; i < images.length; i += batchSize) {
+    const chunk = images.slice(i, i + batchSize);
+    const batch = batchTensor(chunk, size);
+    try {
+      const found = await predict(model, batch, filter);
+      chunk.forEach((im, j) => predictions.push(toPixels(im, found[j] ?? { boxes: new Float32Array(0), scores: new Float32Array(0), classes: new Int32Array(0) })));
+    } finally {
+      batch.dispose();
+    }
+  }
+  return predictions;
 }

@@ -5,7 +5,8 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { TrainerSnapshot } from '../core/checkpoint';
 import type { ImageTargets } from '../core/matcher';
-import type { ImageMeta, ImageWithThumb, ProposalRunResult, TrainingConfig } from './protocol';
+import type { ImageMeta, ImageWithThumb, ProposalRunResult, StepReport, StorageUsage, TrainingConfig } from './protocol';
+import type { RoundLabels } from './runLabels';
 
 export interface Checkpoint {
   config: TrainingConfig;
@@ -19,6 +20,10 @@ export interface Checkpoint {
   /** Loss of a fixed batch (the first images) with the saved weights, for checking a restore. */
   probeLoss: number;
   savedAt: number;
+  /** Targets of every round so far, for the export (absent in checkpoints of older versions). */
+  rounds?: RoundLabels[];
+  /** Step metrics up to `step`, bounded (metricsLog.ts); absent in checkpoints of older versions. */
+  metrics?: StepReport[];
 }
 
 export interface StoredImage {
@@ -42,8 +47,9 @@ interface StudioDb extends DBSchema {
 export const DB_NAME = 'simdetr-studio';
 
 export class StorageFullError extends Error {
-  constructor() {
-    super('the browser refused to store more data (storage quota exceeded)');
+  /** what: the data that could not be saved, e.g. "the checkpoint of step 10". */
+  constructor(readonly what = 'more data') {
+    super(`Storage is full: the browser refused to save ${what} (storage quota exceeded)`);
     this.name = 'StorageFullError';
   }
 }
@@ -85,7 +91,7 @@ export class ImageStore {
     try {
       await tx.done;
     } catch (err) {
-      if (isQuotaError(tx.error) || isQuotaError(err)) throw new StorageFullError();
+      if (isQuotaError(tx.error) || isQuotaError(err)) throw new StorageFullError(`${records.length} cached images`);
       throw err;
     }
   }
@@ -112,7 +118,7 @@ export class ImageStore {
     try {
       await this.db.put('proposals', result, 'current');
     } catch (err) {
-      if (isQuotaError(err)) throw new StorageFullError();
+      if (isQuotaError(err)) throw new StorageFullError('the proposals');
       throw err;
     }
   }
@@ -131,10 +137,13 @@ export class ImageStore {
   async putCheckpoint(c: Checkpoint): Promise<void> {
     const current = await this.db.get('settings', 'checkpointSlot');
     const slot = current === 'A' ? 'B' : 'A';
+    const tx = this.db.transaction('checkpoints', 'readwrite');
+    // Over quota, Chromium aborts the transaction: its error names the cause, the put's only repeats it.
+    tx.store.put(c, slot).catch(() => undefined);
     try {
-      await this.db.put('checkpoints', c, slot);
+      await tx.done;
     } catch (err) {
-      if (isQuotaError(err)) throw new StorageFullError();
+      if (isQuotaError(tx.error) || isQuotaError(err)) throw new StorageFullError(`the checkpoint of step ${c.step}`);
       throw err;
     }
     await this.db.put('settings', slot, 'checkpointSlot');
@@ -145,12 +154,31 @@ export class ImageStore {
     await Promise.all([tx.objectStore('checkpoints').clear(), tx.objectStore('settings').delete('checkpointSlot'), tx.done]);
   }
 
+  /** Bytes by kind. Reads every checkpoint slot, so it is asked for on demand, not per step. */
+  async usage(): Promise<StorageUsage> {
+    let imageBytes = 0;
+    let images = 0;
+    for (let c = await this.db.transaction('images').store.openCursor(); c; c = await c.continue()) {
+      imageBytes += c.value.pixels.size + c.value.thumb.size;
+      images += 1;
+    }
+    const slots = await this.db.getAll('checkpoints');
+    const arrays = (xs: readonly Float32Array[]) => xs.reduce((a, x) => a + x.byteLength, 0);
+    const checkpointBytes = slots.reduce((a, { snapshot: s }) => a + arrays(s.weights) + arrays(s.optimizer.m) + arrays(s.optimizer.v), 0);
+    return { images, imageBytes, checkpoints: slots.length, checkpointBytes };
+  }
+
   async getSetting(key: string): Promise<unknown> {
     return this.db.get('settings', key);
   }
 
   async setSetting(key: string, value: unknown): Promise<void> {
-    await this.db.put('settings', value, key);
+    try {
+      await this.db.put('settings', value, key);
+    } catch (err) {
+      if (isQuotaError(err)) throw new StorageFullError(`the setting "${key}"`);
+      throw err;
+    }
   }
 }
 

@@ -199,6 +199,34 @@ export interface FinalModel {
   safetensors: Uint8Array;
 }
 
+/** Bytes the studio keeps in IndexedDB, by kind (what the storage panel shows). */
+export interface StorageUsage {
+  images: number;
+  /** Cached copies and thumbnails. */
+  imageBytes: number;
+  /** Checkpoint slots written (0–2). */
+  checkpoints: number;
+  /** Weights and optimiser moments of every slot. */
+  checkpointBytes: number;
+}
+
+/** Faults the e2e tests inject (through the ?runner=1 surface) to prove the studio recovers from them. */
+export type InjectedFault =
+  /** `device.destroy()` on the backend's WebGPU device: what a driver reset does. */
+  | 'loseDevice'
+  /** An uncaught error thrown outside any handler: the worker is broken. */
+  | 'crash';
+
+/** How the worker came back after the GPU device was lost. */
+export interface GpuRecovery {
+  /** The loss's reason and message, as the browser gave them. */
+  cause: string;
+  /** The backend running now. */
+  backend: BackendName;
+  /** The run that was interrupted: the step it had reached and the checkpoint it continues from. */
+  run: { lostAtStep: number; checkpointStep: number } | null;
+}
+
 export type Command =
   | { type: 'init'; options: InitOptions }
   /** Files arrive in chunks (cloning hundreds of Files in one message blocks the page); `last` starts the job. */
@@ -216,10 +244,16 @@ export type Command =
   | { type: 'resumeFromCheckpoint' }
   /** The last checkpoint's predictions on every image and its weights (the headless runner's outputs). */
   | { type: 'finalModel'; requestId: number; filter: SelfTrainingFilter }
-  /** The last checkpoint as a .zip (weights, config, proposals); answered by runExported or an error where 'export'. */
+  /** The last checkpoint as a .zip (runArchive.ts: weights, optimiser state, config, metrics, labels); answered by runExported or an error where 'export'. */
   | { type: 'exportRun' }
   /** A .zip or .safetensors that becomes the current checkpoint if every check passes; else an error where 'import'. */
-  | { type: 'importRun'; file: File };
+  | { type: 'importRun'; file: File }
+  /** Answered by storageUsage. */
+  | { type: 'storageUsage' }
+  /** Deletes both checkpoint slots (the dataset and proposals stay); refused while a run is going. */
+  | { type: 'clearCheckpoints' }
+  /** Test-only: see InjectedFault. */
+  | { type: 'injectFault'; fault: InjectedFault };
 
 export type WorkerEvent =
   | { type: 'ready'; report: BackendReport }
@@ -257,6 +291,9 @@ export type WorkerEvent =
   /** The zip's bytes travel as a transferable. */
   | { type: 'runExported'; bytes: Uint8Array; fileName: string }
   | { type: 'runImported'; step: number; round: number }
+  | { type: 'storageUsage'; usage: StorageUsage }
+  /** The GPU device was lost and the backend restarted; an interrupted run continues from its checkpoint. */
+  | { type: 'gpuRecovered'; recovery: GpuRecovery }
   | { type: 'error'; where: string; message: string };
 
 export function assertNever(x: never): never {

@@ -6,13 +6,14 @@ import { ImageStore, type Checkpoint } from './imageStore';
 import { DEFAULT_LIMITS, runIngest, type IngestSource } from './ingest';
 import { DEFAULT_PROPOSAL_CONFIG, validateProposalConfig } from '../core/proposalConfig';
 import { demoSources } from './demo';
-import { encoderWeights } from './encoder';
+import { encoderWeights, forgetEncoderWeights } from './encoder';
+import { injectFault } from './faults';
 import { finalModel } from './finalModel';
 import { exportRun, importRun } from './runTransfer';
 import { Cancelled, runProposals } from './proposalRunner';
-import { TrainingSession } from './trainingSession';
+import { TrainingRuns } from './trainingRuns';
 import type { SelfTrainingFilter } from '../core/trainData';
-import { assertNever, isCommand, type CheckpointSummary, type Command, type InitOptions, type TrainingConfig, type WorkerEvent } from './protocol';
+import { assertNever, isCommand, type CheckpointSummary, type Command, type InitOptions, type WorkerEvent } from './protocol';
 
 /** The parts of a dedicated worker's global scope we use (the DOM lib has no worker types). */
 interface WorkerScope {
@@ -29,9 +30,24 @@ const cancelled = new Set<number>();
 let jobs: Promise<void> = Promise.resolve();
 const cancelledRuns = new Set<number>();
 const arriving = new Map<number, IngestSource[]>();
-let training: TrainingSession | null = null;
 let assetBase = '/';
 let limits = DEFAULT_LIMITS;
+let backendChoice: Pick<InitOptions, 'backend' | 'allowFallbackAdapter'> = { backend: 'auto', allowFallbackAdapter: false };
+let markInitialized = () => undefined as void;
+
+const runs = new TrainingRuns({
+  emit,
+  store: requireStore,
+  encoder: () => encoderWeights(assetBase),
+  restartBackend: async () => {
+    // The cached encoder tensors were on the lost device.
+    forgetEncoderWeights();
+    const report = await selectBackend(backendChoice.backend, backendChoice.allowFallbackAdapter);
+    emit({ type: 'ready', report });
+    return report;
+  },
+  initialized: new Promise<void>((r) => (markInitialized = r)),
+});
 
 function emit(event: WorkerEvent): void {
   scope.postMessage(event);
@@ -49,9 +65,13 @@ function requireStore(): ImageStore {
 async function init(options: InitOptions): Promise<void> {
   assetBase = options.assetBase;
   limits = { ...DEFAULT_LIMITS, shortSide: options.cacheShortSide };
+  backendChoice = { backend: options.backend, allowFallbackAdapter: options.allowFallbackAdapter };
   // The cache does not wait for the GPU: the dataset shows while the backend starts.
   const backend = selectBackend(options.backend, options.allowFallbackAdapter)
-    .then((report) => emit({ type: 'ready', report }))
+    .then((report) => {
+      emit({ type: 'ready', report });
+      runs.watchBackend();
+    })
     .catch((err: unknown) => fail('backend', err));
   store = await ImageStore.open();
   const images = await store.loadAll();
@@ -119,7 +139,7 @@ function enqueueProposals(runId: number, rawConfig: unknown): void {
 function enqueueFinalModel(requestId: number, filter: SelfTrainingFilter): void {
   enqueue('finalModel', async () => {
     try {
-      if (training) throw new Error('a pretraining run is going; the final model exists once it ends');
+      if (runs.busy) throw new Error('a pretraining run is going; the final model exists once it ends');
       const model = await finalModel(requireStore(), await encoderWeights(assetBase), filter);
       emit({ type: 'finalModelDone', requestId, model });
     } catch (err) {
@@ -138,38 +158,18 @@ function enqueueExport(): void {
 
 function enqueueImport(file: File): void {
   enqueue('import', async () => {
-    if (training) throw new Error('a pretraining run is going; stop it before importing another run');
+    if (runs.busy) throw new Error('a pretraining run is going; stop it before importing another run');
     const c = await importRun(requireStore(), await encoderWeights(assetBase), file);
     emit({ type: 'runImported', step: c.step, round: c.round });
     emit({ type: 'checkpoint', summary: checkpointSummary(c) });
   });
 }
 
-async function startTraining(config: TrainingConfig | 'checkpoint'): Promise<void> {
-  if (training) {
-    fail('training', new Error('a pretraining run is already going; stop it first'));
-    return;
-  }
-  try {
-    const s = requireStore();
-    const checkpoint = config === 'checkpoint' ? await s.getCheckpoint() : null;
-    if (config === 'checkpoint' && !checkpoint) throw new Error('there is no saved checkpoint to resume from');
-    const runConfig = checkpoint?.config ?? (config as TrainingConfig);
-    training = new TrainingSession(runConfig, s, await encoderWeights(assetBase), emit, checkpoint);
-    await training.run();
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    emit({ type: 'trainingStatus', status: 'failed', round: 0, step: 0, totalSteps: 0, message });
-  } finally {
-    training = null;
-  }
-}
-
 async function handle(cmd: Command): Promise<void> {
   switch (cmd.type) {
     case 'init':
       // First in the job queue, so files dropped while the cache opens wait for it instead of failing.
-      return enqueue('init', () => init(cmd.options));
+      return enqueue('init', () => init(cmd.options).finally(markInitialized));
     case 'ingestFiles': {
       const sources = arriving.get(cmd.jobId) ?? [];
       for (const f of cmd.files) sources.push({ path: f.path, open: () => Promise.resolve(f.file) });
@@ -183,7 +183,7 @@ async function handle(cmd: Command): Promise<void> {
       cancelled.add(cmd.jobId);
       return;
     case 'clearDataset':
-      training?.stop();
+      runs.stop();
       return enqueue('clear', async () => {
         await requireStore().clearImages();
         known.clear();
@@ -201,21 +201,32 @@ async function handle(cmd: Command): Promise<void> {
       cancelledRuns.add(cmd.runId);
       return;
     case 'startTraining':
-      return startTraining(cmd.config);
+      return runs.start(cmd.config);
     case 'pauseTraining':
-      return training?.pause();
+      return runs.pause();
     case 'resumeTraining':
-      return training?.resume();
+      return runs.resume();
     case 'stopTraining':
-      return training?.stop();
+      return runs.stop();
     case 'resumeFromCheckpoint':
-      return startTraining('checkpoint');
+      return runs.start('checkpoint');
     case 'finalModel':
       return enqueueFinalModel(cmd.requestId, cmd.filter);
     case 'exportRun':
       return enqueueExport();
     case 'importRun':
       return enqueueImport(cmd.file);
+    case 'storageUsage':
+      return enqueue('storage', async () => emit({ type: 'storageUsage', usage: await requireStore().usage() }));
+    case 'clearCheckpoints':
+      return enqueue('storage', async () => {
+        if (runs.busy) throw new Error('a pretraining run is going; stop it before deleting its checkpoints');
+        await requireStore().clearCheckpoints();
+        emit({ type: 'checkpoint', summary: null });
+        emit({ type: 'storageUsage', usage: await requireStore().usage() });
+      });
+    case 'injectFault':
+      return injectFault(cmd.fault);
     default:
       return assertNever(cmd);
   }

@@ -23,6 +23,8 @@ const DetrSchema = v.object({
     dimFeedforward: int(1, 65_536),
     dropout: real(0, 0.9),
     preNorm: v.boolean(),
+    attention: v.optional(v.picklist(['dense', 'deformable']), 'dense'), // absent in runs exported before it existed
+    numPoints: v.optional(int(1, 64), 4),
   }),
   optim: v.object({
     lr: real(0, 1),

@@ -2,6 +2,8 @@
 // then on its own confident predictions (rounds 1…). Glue only: the step is core/trainer.ts.
 // Pause, resume and stop act between steps; events are batched to a few a second; checkpoints go
 // to IndexedDB every few steps, and a non-finite loss rolls back to the last one at half the rate.
+// A full disk costs a checkpoint, not the run: training goes on and the previous checkpoint stays.
+// interrupt() (the GPU device was lost) ends the run at once and saves nothing: its tensors are gone.
 
 import * as tf from '@tensorflow/tfjs';
 import { restoreTrainer, snapshotTrainer, type TrainerSnapshot } from '../core/checkpoint';
@@ -10,9 +12,12 @@ import type { MobileNetV2Weights } from '../core/mobilenetV2';
 import { mixSeed, mulberry32 } from '../core/rng';
 import { detectionsToTargets, predict, proposalsToTargets } from '../core/trainData';
 import { createTrainer, disposeTrainer, evaluateLoss, NonFiniteLossError, trainStep, type Trainer } from '../core/trainer';
-import type { Checkpoint, ImageStore } from './imageStore';
+import { wasmBatchProblem } from '../core/wasmMemory';
+import { StorageFullError, type Checkpoint, type ImageStore } from './imageStore';
 import type { StepReport, TrainingConfig, TrainingStatus, WorkerEvent } from './protocol';
 import { batchTensor, emptyTargets, inputSize, loadTrainingImages, toPixels, type TrainingImage } from './trainingImages';
+import { appendMetrics, metricsUpTo } from './metricsLog';
+import { keptProposalScores, type RoundLabels } from './runLabels';
 
 const EMIT_MS = 250;
 const PREDICT_EVERY_MS = 3000;
@@ -23,6 +28,8 @@ interface RunState {
   trainer: Trainer;
   images: TrainingImage[];
   targets: ImageTargets[];
+  /** [image][T] the targets' scores (proposals' or predictions'), for the export; null if unknown. */
+  scores: Float32Array[] | null;
   K: number;
   size: { height: number; width: number };
 }
@@ -36,6 +43,14 @@ export class TrainingSession {
   private totalSteps = 0;
   private lastGood: { step: number; round: number; snapshot: TrainerSnapshot; targets: ImageTargets[] } | null = null;
   private rollbacks = 0;
+  /** Every round's targets so far and the step metrics, saved with each checkpoint for the export. */
+  private rounds: RoundLabels[] = [];
+  private metrics: StepReport[] = [];
+  private interrupted = false;
+  /** Step of the last checkpoint that reached the disk. */
+  private savedStep: number | null = null;
+  /** Said once until a save succeeds again: a full disk refuses every checkpoint, not one. */
+  private storageFullSaid = false;
 
   constructor(
     private config: TrainingConfig,
@@ -59,6 +74,22 @@ export class TrainingSession {
     this.wake?.();
   }
 
+  /** Ends the run at the next await without saving: its weights were on a device that is gone. */
+  interrupt(): void {
+    this.interrupted = true;
+    this.stop();
+  }
+
+  /** The last step completed. */
+  get stepReached(): number {
+    return this.step;
+  }
+
+  /** Step of the last checkpoint of this run on disk (saved by it or resumed from), or null. */
+  get checkpointStep(): number | null {
+    return this.savedStep;
+  }
+
   private setStatus(status: TrainingStatus, message: string | null = null): void {
     this.emit({ type: 'trainingStatus', status, round: this.round, step: this.step, totalSteps: this.totalSteps, message });
   }
@@ -71,11 +102,13 @@ export class TrainingSession {
     try {
       for (; this.round < rounds && !this.stopped; this.round++) {
         this.emit({ type: 'trainingRound', round: this.round, K: s.K, targets: s.images.map((im, i) => toPixels(im, s.targets[i] ?? emptyTargets())) });
+        this.rounds = [...this.rounds.filter((r) => r.round < this.round), { round: this.round, targets: s.targets, scores: s.scores }];
         await this.trainRound(s);
         if (this.stopped || this.round === rounds - 1) break;
         this.setStatus('predicting');
-        s.targets = await this.predictAll(s);
+        ({ targets: s.targets, scores: s.scores } = await this.predictAll(s));
       }
+      if (this.interrupted) return;
       await this.saveCheckpoint(s);
       this.setStatus(this.stopped ? 'stopped' : 'done', this.rollbacks > 0 ? this.rollbackNote() : null);
     } finally {
@@ -92,15 +125,20 @@ export class TrainingSession {
     const missing = ids.filter((id) => !metas.has(id));
     if (missing.length > 0) throw new Error(`${missing.length} images of this run are no longer in the dataset; start a new run`);
     const size = inputSize(this.config.detr.imageSize);
+    const tooBig = tf.getBackend() === 'wasm' ? wasmBatchProblem(this.config.detr, size, this.config.batchSize) : null;
+    if (tooBig !== null) throw new Error(tooBig);
     const images = await loadTrainingImages(this.store, ids.map((id) => metas.get(id)!), size);
     const K = from ? from.K : saved.K;
     const trainer = createTrainer({ ...this.config.detr, numClasses: K }, this.encoder);
     if (from) {
       restoreTrainer(trainer, from.snapshot);
       this.step = from.step;
+      this.savedStep = from.step;
       this.round = from.round;
       this.lastGood = { step: from.step, round: from.round, snapshot: from.snapshot, targets: from.targets };
-      const state = { trainer, images, targets: from.targets, K, size };
+      this.rounds = from.rounds ?? [];
+      this.metrics = metricsUpTo(from.metrics ?? [], from.step);
+      const state = { trainer, images, targets: from.targets, scores: from.rounds?.find((r) => r.round === from.round)?.scores ?? null, K, size };
       this.emit({ type: 'resumed', step: from.step, savedProbeLoss: from.probeLoss, probeLoss: await this.probeLoss(state) });
       return state;
     }
@@ -109,7 +147,7 @@ export class TrainingSession {
       const p = byId.get(im.meta.id);
       return p ? proposalsToTargets(p.boxes, p.clusters, im.meta.storedWidth, im.meta.storedHeight) : emptyTargets();
     });
-    return { trainer, images, targets, K, size };
+    return { trainer, images, targets, scores: images.map((im) => keptProposalScores(byId.get(im.meta.id))), K, size };
   }
 
   private async trainRound(s: RunState): Promise<void> {
@@ -128,14 +166,18 @@ export class TrainingSession {
       try {
         const r = await trainStep(s.trainer, batch, pick.map((i) => s.targets[i] ?? emptyTargets()));
         this.step = r.step;
-        pending.push({ step: r.step, round: this.round, loss: r.loss, ...r.terms, lr: r.lr, gradNorm: r.gradNorm, stepMs: r.stepMs, matchMs: r.matchMs });
+        const report: StepReport = { step: r.step, round: this.round, loss: r.loss, ...r.terms, lr: r.lr, gradNorm: r.gradNorm, stepMs: r.stepMs, matchMs: r.matchMs };
+        pending.push(report);
+        this.metrics = appendMetrics(this.metrics, [report]);
       } catch (err) {
+        if (this.interrupted) return;
         if (!(err instanceof NonFiniteLossError)) throw err;
         await this.rollBack(s, err);
         continue;
       } finally {
         batch.dispose();
       }
+      if (this.interrupted) return;
       const now = performance.now();
       if (now - lastEmit > EMIT_MS || this.step === end) {
         const { numTensors, numBytes } = tf.memory();
@@ -149,6 +191,7 @@ export class TrainingSession {
         lastPredict = performance.now();
       }
     }
+    if (this.interrupted) return;
     await this.predictPinned(s);
   }
 
@@ -166,12 +209,25 @@ export class TrainingSession {
   private async saveCheckpoint(s: RunState): Promise<void> {
     const snapshot = await snapshotTrainer(s.trainer);
     const probeLoss = await this.probeLoss(s);
+    // Read back from a device that was lost meanwhile, the weights may be zeros: never save them.
+    if (this.interrupted) return;
     this.lastGood = { step: this.step, round: this.round, snapshot, targets: s.targets };
     const c: Checkpoint = {
       config: this.config, K: s.K, step: this.step, round: this.round, imageIds: s.images.map((im) => im.meta.id),
-      targets: s.targets, snapshot, probeLoss, savedAt: Date.now(),
+      targets: s.targets, snapshot, probeLoss, savedAt: Date.now(), rounds: this.rounds, metrics: this.metrics,
     };
-    await this.store.putCheckpoint(c);
+    try {
+      await this.store.putCheckpoint(c);
+    } catch (err) {
+      if (!(err instanceof StorageFullError)) throw err;
+      if (this.storageFullSaid) return;
+      this.storageFullSaid = true;
+      const kept = this.savedStep === null ? 'no checkpoint of this run is saved yet' : `a resume starts from the checkpoint of step ${this.savedStep}, which is intact`;
+      this.emit({ type: 'error', where: 'checkpoint', message: `${err.message}. Training goes on; ${kept}. Free space in the Storage panel.` });
+      return;
+    }
+    this.savedStep = c.step;
+    this.storageFullSaid = false;
     this.emit({ type: 'checkpoint', summary: { config: this.config, step: c.step, round: c.round, totalSteps: this.totalSteps, preset: this.config.preset, savedAt: c.savedAt, probeLoss } });
   }
 
@@ -189,6 +245,7 @@ export class TrainingSession {
     s.targets = this.lastGood.targets;
     const failedAt = this.step + 1;
     this.step = this.lastGood.step;
+    this.metrics = metricsUpTo(this.metrics, this.step);
     this.setStatus('running', `The loss was not finite at step ${failedAt}: back to the checkpoint of step ${this.step}, learning rate halved to ${this.config.detr.optim.lr.toExponential(1)}.`);
   }
 
@@ -213,13 +270,16 @@ export class TrainingSession {
     this.emit({ type: 'trainingPredictions', step: this.step, round: this.round, images: pinned.map((im, i) => toPixels(im, found[i] ?? { boxes: new Float32Array(0), classes: new Int32Array(0) })) });
   }
 
-  private async predictAll(s: RunState): Promise<ImageTargets[]> {
-    const out: ImageTargets[] = [];
+  private async predictAll(s: RunState): Promise<{ targets: ImageTargets[]; scores: Float32Array[] }> {
+    const targets: ImageTargets[] = [];
+    const scores: Float32Array[] = [];
     for (let i = 0; i < s.images.length; i += this.config.batchSize) {
       const batch = batchTensor(s.images.slice(i, i + this.config.batchSize), s.size);
-      out.push(...(await predict(s.trainer.model, batch, this.config.selfTraining)).map(detectionsToTargets));
+      const found = await predict(s.trainer.model, batch, this.config.selfTraining);
+      targets.push(...found.map(detectionsToTargets));
+      scores.push(...found.map((d) => d.scores));
       batch.dispose();
     }
-    return out;
+    return { targets, scores };
   }
 }

@@ -2,6 +2,7 @@
 
 import { useStudio } from '../../store';
 import { isActive } from './runGate';
+import { RecoveryNotice } from './RecoveryNotice';
 import { ResumeOffer } from './ResumeOffer';
 import { RunTransfer } from './RunTransfer';
 import { TrainingActions } from './TrainingActions';
@@ -18,6 +19,7 @@ export function TrainingControls() {
     <section className="panel training-controls" aria-labelledby="training-heading">
       <h2 id="training-heading">Pretraining</h2>
       <TrainingStatusLine />
+      <RecoveryNotice />
       <ResumeOffer />
       <TrainingActions formInvalid={draft.invalid} />
       <TrainingStats />

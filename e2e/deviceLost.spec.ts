@@ -1,0 +1,61 @@
+// The GPU device lost while a run goes, on WebGPU (SwiftShader): `device.destroy()` on the
+// backend's own device, injected through the ?runner=1 surface. The worker notices, starts WebGPU
+// again, reloads the last checkpoint and finishes the run; the UI says what happened and how many
+// steps were repeated. Kept short (tiny preset, one image per step): a step here takes 10–30 s.
+
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultTrainingConfig } from '../src/store/trainingSlice';
+import { expect, test, waitForIngest } from './studio';
+
+const DIR = join('e2e', 'fixtures', 'generated', 'device-lost-images');
+
+test.beforeAll(() => {
+  rmSync(DIR, { recursive: true, force: true });
+  mkdirSync(DIR, { recursive: true });
+  for (const name of readdirSync('public/demo/images').sort().slice(0, 3)) cpSync(join('public/demo/images', name), join(DIR, name));
+});
+
+test('a lost GPU device restarts WebGPU and the run continues from its checkpoint', async ({ page }) => {
+  test.setTimeout(900_000);
+  await page.goto('/?backend=webgpu&allowFallbackAdapter=1&demo=0&cacheSize=128&runner=1');
+  const backend = page.getByTestId('backend-name');
+  await expect(backend).toHaveText('webgpu', { timeout: 60_000 });
+  await page.getByTestId('folder-input').setInputFiles(DIR);
+  expect((await waitForIngest(page)).added).toBe(3);
+  const proposalForm = page.getByTestId('proposal-config');
+  await proposalForm.getByLabel(/granularities/i).fill('2');
+  await proposalForm.getByLabel(/pseudo-classes K/i).fill('3');
+  await page.getByRole('button', { name: 'Run proposals' }).click();
+  await expect(page.getByTestId('proposal-summary')).toBeVisible({ timeout: 300_000 });
+
+  // Checkpoints every 2 steps (the form has no field for it; the runner takes a whole config).
+  const config = { ...defaultTrainingConfig('tiny'), stepsPerRound: 5, extraRounds: 0, batchSize: 1, checkpointEvery: 2 };
+  await page.evaluate((c) => void window.simdetrRunner?.train(c).catch(() => undefined), config);
+  const status = page.getByTestId('training-status');
+  await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 300_000, intervals: [500] }).toBeGreaterThanOrEqual(3);
+
+  await page.evaluate(() => window.simdetrRunner?.injectFault('loseDevice'));
+  const notice = page.getByTestId('recovery-notice');
+  await expect(notice).toHaveAttribute('data-kind', 'gpu', { timeout: 120_000 });
+  const lostAt = Number(await notice.getAttribute('data-lost-at'));
+  const from = Number(await notice.getAttribute('data-checkpoint-step'));
+  expect(lostAt).toBeGreaterThanOrEqual(3);
+  expect(from % 2, 'a checkpoint step').toBe(0);
+  expect(from).toBeLessThanOrEqual(lostAt);
+  const repeated = lostAt - from;
+  console.log(`device lost at step ${lostAt}; resumed from the checkpoint of step ${from} (${repeated} repeated)`);
+  await expect(notice).toContainText(/The GPU device was lost \(destroyed/);
+  await expect(notice).toContainText(`${repeated} ${repeated === 1 ? 'step is' : 'steps are'} repeated`);
+  await expect(backend).toHaveText('webgpu');
+
+  const check = page.getByTestId('resume-check');
+  await expect(check).toContainText(`Resumed at step ${from}`, { timeout: 300_000 });
+  const saved = Number(await check.getAttribute('data-saved'));
+  const now = Number(await check.getAttribute('data-now'));
+  expect(Math.abs(now - saved), 'the checkpoint gives the loss it was saved with, on the new device').toBeLessThan(1e-4 * Math.max(1, saved));
+  await expect(status).toHaveAttribute('data-status', 'done', { timeout: 600_000 });
+  await expect(status).toHaveAttribute('data-step', '5');
+  expect(Number.isFinite(Number(await page.getByTestId('loss-chart').getAttribute('data-last-loss')))).toBe(true);
+  await expect(page.getByTestId('image-count')).toHaveText('3 images');
+});

@@ -1,0 +1,133 @@
+// Faults while a run goes, on the wasm backend (fast enough on a small CPU machine): the worker
+// crashes (an uncaught error, injected through the ?runner=1 surface) and the storage quota runs
+// out while a checkpoint is written (a real quota, lowered through the DevTools protocol). Each
+// time the person is told what happened, the dataset stays, and resuming continues from the last
+// checkpoint that reached the disk. The storage panel frees checkpoints and the cached images.
+// File names with U+202E are shown isolated in <bdi>.
+
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test, waitForIngest, type Watch } from './studio';
+
+const DIR = join('e2e', 'fixtures', 'generated', 'fault-images');
+/** "scene-‮gpj.png" displays as "scene-gnp.jpg" unless it is isolated. */
+const RLO_NAME = 'scene-\u202Egpj.png.jpg';
+const RLO_EMPTY = 'empty-\u202Etxt.jpg';
+
+test.beforeAll(() => {
+  rmSync(DIR, { recursive: true, force: true });
+  mkdirSync(DIR, { recursive: true });
+  const [first, ...rest] = readdirSync('public/demo/images').sort().slice(0, 3);
+  cpSync(join('public/demo/images', first!), join(DIR, RLO_NAME));
+  for (const name of rest) cpSync(join('public/demo/images', name), join(DIR, name));
+  writeFileSync(join(DIR, RLO_EMPTY), '');
+});
+
+/** Three images in, proposals done, a 40-step tiny run started (checkpoints every 5 steps). */
+async function startRun(page: Page): Promise<void> {
+  await page.goto('/?backend=wasm&demo=0&cacheSize=128&runner=1');
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 60_000 });
+  await page.getByTestId('folder-input').setInputFiles(DIR);
+  expect(await waitForIngest(page)).toEqual({ added: 3, skipped: 1 });
+  const proposalForm = page.getByTestId('proposal-config');
+  await proposalForm.getByLabel(/granularities/i).fill('2,3');
+  await proposalForm.getByLabel(/pseudo-classes K/i).fill('4');
+  await page.getByRole('button', { name: 'Run proposals' }).click();
+  await expect(page.getByTestId('proposal-summary')).toBeVisible({ timeout: 120_000 });
+  const form = page.getByTestId('training-config');
+  await form.getByLabel('Preset').selectOption('tiny');
+  await form.getByLabel('Steps per round').fill('40');
+  await form.getByLabel('Self-training rounds').fill('0');
+  await form.getByLabel('Batch size').fill('2');
+  await page.getByRole('button', { name: 'Start pretraining' }).click();
+}
+
+/** Resumes from the offered step: the restored weights give the saved loss, and training goes on. */
+async function resumeFrom(page: Page, step: number): Promise<void> {
+  const status = page.getByTestId('training-status');
+  await page.getByTestId('resume-offer').getByRole('button', { name: `Resume from step ${step}` }).click();
+  const check = page.getByTestId('resume-check');
+  await expect(check).toContainText(`Resumed at step ${step}`, { timeout: 60_000 });
+  const saved = Number(await check.getAttribute('data-saved'));
+  const now = Number(await check.getAttribute('data-now'));
+  expect(Math.abs(now - saved), 'the checkpoint gives the loss it was saved with').toBeLessThan(1e-4 * Math.max(1, saved));
+  await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 60_000 }).toBeGreaterThan(step);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
+}
+
+/** The console lines the injected fault itself causes; any other error still fails the test. */
+function dropExpected(watch: Watch, pattern: RegExp): void {
+  watch.consoleErrors = watch.consoleErrors.filter((e) => !pattern.test(e));
+}
+
+test('a worker crash is reported, the dataset stays, and the run resumes from its checkpoint', async ({ page, watch }) => {
+  test.setTimeout(240_000);
+  await startRun(page);
+  const status = page.getByTestId('training-status');
+  await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 120_000 }).toBeGreaterThan(6);
+
+  await page.evaluate(() => window.simdetrRunner?.injectFault('crash'));
+  await expect(page.getByRole('alert')).toContainText(/worker:.*injected crash: an uncaught error in the training worker/);
+  await expect(status).toHaveAttribute('data-status', 'failed');
+  await expect(status).toContainText('The training worker crashed');
+  await expect(page.getByTestId('recovery-notice')).toHaveAttribute('data-kind', 'crash');
+  await expect(page.getByTestId('recovery-notice')).toContainText('the dataset is intact (3 images)');
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 60_000 });
+  await expect(page.getByTestId('image-count')).toHaveText('3 images');
+  const offer = page.getByTestId('resume-offer');
+  await expect(offer).toHaveAttribute('data-step', /^[1-9]\d*$/, { timeout: 60_000 });
+  const saved = Number(await offer.getAttribute('data-step'));
+  expect(saved % 5, 'a checkpoint step').toBe(0);
+  await resumeFrom(page, saved);
+
+  // U+202E in a file name stays inside <bdi>, in the detail panel and in the skip list.
+  await page.locator(`.thumb[title$="${RLO_NAME}"]`).click();
+  await expect(page.getByTestId('image-detail').locator('dd.path > bdi')).toHaveText(`fault-images/${RLO_NAME}`);
+  await page.locator('.skips summary').click();
+  await expect(page.getByTestId('skip-list').locator('li[data-reason="empty"] > bdi.path')).toHaveText(`fault-images/${RLO_EMPTY}`);
+  dropExpected(watch, /injected crash/);
+});
+
+test('a full disk while saving a checkpoint says so, keeps the previous one, and resume gets it', async ({ page }) => {
+  test.setTimeout(240_000);
+  await startRun(page);
+  const panel = page.getByTestId('storage-panel');
+  await expect(panel).toHaveAttribute('data-checkpoint-step', /^[1-9]\d*$/, { timeout: 120_000 });
+  await expect(page.getByTestId('storage-checkpoints')).toContainText(/slot/);
+
+  // No room for anything more: the next checkpoint's write is refused by the browser itself.
+  const cdp = await page.context().newCDPSession(page);
+  const origin = new URL(page.url()).origin;
+  const used = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: used });
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText(/checkpoint: Storage is full: the browser refused to save the checkpoint of step \d+/, { timeout: 120_000 });
+  const m = /checkpoint of step (\d+) \(storage quota exceeded\)\. Training goes on; a resume starts from the checkpoint of step (\d+), which is intact/.exec(
+    await alert.innerText(),
+  );
+  expect(m, 'the message names the failed and the kept checkpoint').not.toBeNull();
+  const [failed, kept] = [Number(m![1]), Number(m![2])];
+  expect(kept).toBeLessThan(failed);
+
+  const status = page.getByTestId('training-status');
+  await expect(status).toHaveAttribute('data-status', 'running');
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
+  await expect(page.getByTestId('resume-offer')).toHaveAttribute('data-step', String(kept));
+
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+  await resumeFrom(page, kept);
+
+  // The storage panel frees the checkpoints, after a confirmation.
+  page.once('dialog', (d) => void d.accept());
+  await panel.getByRole('button', { name: 'Delete checkpoints' }).click();
+  await expect(page.getByTestId('storage-checkpoints')).toHaveText('none', { timeout: 30_000 });
+  await expect(page.getByTestId('resume-offer')).toHaveCount(0);
+  await expect(page.getByTestId('image-count')).toHaveText('3 images');
+  page.once('dialog', (d) => void d.accept());
+  await panel.getByRole('button', { name: 'Delete cached images' }).click();
+  await expect(page.getByTestId('image-count')).toHaveText('0 images', { timeout: 30_000 });
+  await expect(page.getByTestId('storage-images')).toHaveText('0 cached, 0 B');
+});

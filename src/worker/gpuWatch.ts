@@ -1,0 +1,96 @@
+// Losing the GPU (a driver reset, a tab in the background too long, `device.destroy()`): the
+// WebGPU device's `lost` promise settles and every tensor on it is gone. GpuWatch notices it,
+// throws away tfjs's engine state (the tensors and the backend of the dead device) and starts the
+// backend again; the worker then resumes an interrupted run from its last checkpoint.
+
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import type { BackendReport } from './protocol';
+
+/** The device one backend started on: whether and why it was lost. */
+export interface WatchedDevice {
+  /** The loss's reason and message once it happened, else null. */
+  readonly lost: string | null;
+  /** The loss, if it comes within `ms`: an error in a step can arrive before `lost` settles. */
+  lostWithin(ms: number): Promise<string | null>;
+}
+
+const NO_DEVICE: WatchedDevice = { lost: null, lostWithin: () => Promise.resolve(null) };
+/** How long a restart waits for the interrupted run to let go of its tensors. */
+const IDLE_WAIT_MS = 60_000;
+
+const sleep = <T>(ms: number, value: T) => new Promise<T>((r) => setTimeout(() => r(value), ms));
+
+function currentDevice(): GPUDevice | null {
+  return tf.getBackend() === 'webgpu' ? (tf.backend() as WebGPUBackend).device : null;
+}
+
+export class GpuWatch {
+  private device: WatchedDevice = NO_DEVICE;
+  private restarting: Promise<BackendReport> | null = null;
+
+  /**
+   * onLost: called once per loss, as soon as it is seen: it interrupts what runs on the GPU.
+   * idle: settles when the interrupted work has let go of its tensors.
+   * restart: selects the backend again (after the engine was reset).
+   */
+  constructor(
+    private readonly onLost: (cause: string) => void,
+    private readonly idle: () => Promise<void>,
+    private readonly restart: () => Promise<BackendReport>,
+  ) {}
+
+  /** Watches the device of the backend now active (none on webgl, wasm or cpu). */
+  watch(): void {
+    const device = currentDevice();
+    if (!device) {
+      this.device = NO_DEVICE;
+      return;
+    }
+    let lost: string | null = null;
+    const settled = device.lost.then((info) => {
+      lost = `${info.reason ?? 'unknown'}: ${info.message || 'no message from the browser'}`;
+      return lost;
+    });
+    const watched: WatchedDevice = {
+      get lost() {
+        return lost;
+      },
+      lostWithin: (ms) => Promise.race([settled, sleep(ms, null)]),
+    };
+    this.device = watched;
+    void settled.then((cause) => {
+      if (this.device !== watched) return;
+      // recover() waits for idle() before it touches the engine, so onLost may interrupt after this.
+      this.restarting = this.recover();
+      this.onLost(cause);
+    });
+  }
+
+  /** The device runs start on; keep it to ask later whether it was lost. */
+  get current(): WatchedDevice {
+    return this.device;
+  }
+
+  /** The backend after the last loss, once it has restarted. */
+  restarted(): Promise<BackendReport> {
+    return this.restarting ?? Promise.reject(new Error('the GPU device was not lost'));
+  }
+
+  /** Test hook: destroys the active backend's device, as a driver reset would. */
+  static destroyDevice(): void {
+    const device = currentDevice();
+    if (!device) throw new Error(`no WebGPU device to lose: the backend is ${tf.getBackend()}`);
+    device.destroy();
+  }
+
+  private async recover(): Promise<BackendReport> {
+    this.device = NO_DEVICE;
+    await Promise.race([this.idle().catch(() => undefined), sleep(IDLE_WAIT_MS, undefined)]);
+    // Every tensor and variable of the lost device goes with the engine state; nothing is read back.
+    tf.engine().reset();
+    const report = await this.restart();
+    this.watch();
+    return report;
+  }
+}

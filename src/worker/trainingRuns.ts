@@ -1,0 +1,119 @@
+// One pretraining run at a time in the worker: starts it (new, or from the saved checkpoint),
+// forwards pause, resume and stop, and survives a lost GPU device: the run is interrupted, the
+// backend is started again (GpuWatch) and the run continues from its last checkpoint.
+
+import type { MobileNetV2Weights } from '../core/mobilenetV2';
+import { GpuWatch } from './gpuWatch';
+import type { ImageStore } from './imageStore';
+import type { BackendReport, TrainingConfig, WorkerEvent } from './protocol';
+import { TrainingSession } from './trainingSession';
+
+/** An error in a step may come a moment before the device's `lost` promise settles. */
+const LOST_GRACE_MS = 2000;
+
+export interface TrainingRunsDeps {
+  emit(e: WorkerEvent): void;
+  store(): ImageStore;
+  encoder(): Promise<MobileNetV2Weights>;
+  /** Selects the backend again after the GPU device was lost (the engine is reset by then). */
+  restartBackend(): Promise<BackendReport>;
+  /** Settles once init has opened the cache and tried the backend: a run needs both. */
+  initialized: Promise<void>;
+}
+
+interface Interrupted {
+  lostAt: number;
+  /** The run's last checkpoint on disk, or null when it had none yet. */
+  checkpointStep: number | null;
+}
+
+export class TrainingRuns {
+  private session: TrainingSession | null = null;
+  /** Settles when the current session has ended and let go of its tensors. */
+  private ended: Promise<void> = Promise.resolve();
+  private readonly gpu: GpuWatch;
+
+  constructor(private readonly deps: TrainingRunsDeps) {
+    this.gpu = new GpuWatch((cause) => this.onGpuLost(cause), () => this.ended, deps.restartBackend);
+  }
+
+  get busy(): boolean {
+    return this.session !== null;
+  }
+
+  /** Call once the backend is up: a WebGPU device is watched from then on. */
+  watchBackend(): void {
+    this.gpu.watch();
+  }
+
+  pause(): void {
+    this.session?.pause();
+  }
+
+  resume(): void {
+    this.session?.resume();
+  }
+
+  stop(): void {
+    this.session?.stop();
+  }
+
+  async start(config: TrainingConfig | 'checkpoint'): Promise<void> {
+    // A fresh worker (after a crash) can be asked to resume before its cache is open.
+    await this.deps.initialized;
+    const { emit } = this.deps;
+    if (this.session) {
+      emit({ type: 'error', where: 'training', message: 'a pretraining run is already going; stop it first' });
+      return;
+    }
+    const device = this.gpu.current;
+    let lost: string | null = null;
+    let interrupted: Interrupted | null = null;
+    let release = () => undefined as void;
+    this.ended = new Promise<void>((r) => (release = r));
+    try {
+      const s = this.deps.store();
+      const checkpoint = config === 'checkpoint' ? await s.getCheckpoint() : null;
+      if (config === 'checkpoint' && !checkpoint) throw new Error('there is no saved checkpoint to resume from');
+      const runConfig = checkpoint?.config ?? (config as TrainingConfig);
+      this.session = new TrainingSession(runConfig, s, await this.deps.encoder(), emit, checkpoint);
+      await this.session.run();
+      lost = device.lost;
+    } catch (err) {
+      // An error while the device goes is the loss's symptom, not the run's own failure.
+      lost = await device.lostWithin(LOST_GRACE_MS);
+      const message = err instanceof Error ? err.message : String(err);
+      if (lost === null) emit({ type: 'trainingStatus', status: 'failed', round: 0, step: 0, totalSteps: 0, message });
+    } finally {
+      interrupted = this.session ? { lostAt: this.session.stepReached, checkpointStep: this.session.checkpointStep } : null;
+      this.session = null;
+      release();
+    }
+    if (lost !== null) await this.continueAfterGpuLoss(lost, interrupted);
+  }
+
+  private onGpuLost(cause: string): void {
+    if (this.session) return this.session.interrupt();
+    const { emit } = this.deps;
+    this.gpu.restarted().then(
+      (report) => emit({ type: 'gpuRecovered', recovery: { cause, backend: report.backend, run: null } }),
+      (err: unknown) => emit({ type: 'error', where: 'backend', message: `the GPU device was lost (${cause}) and no backend could start again: ${String(err)}` }),
+    );
+  }
+
+  /** Once the backend is back, the interrupted run continues from its last checkpoint. */
+  private async continueAfterGpuLoss(cause: string, run: Interrupted | null): Promise<void> {
+    const { emit } = this.deps;
+    const failed = (message: string) => emit({ type: 'trainingStatus', status: 'failed', round: 0, step: run?.lostAt ?? 0, totalSteps: 0, message });
+    try {
+      const report = await this.gpu.restarted();
+      if (!run || run.checkpointStep === null) {
+        return failed(`The GPU device was lost (${cause}) before this run saved a checkpoint; ${report.backend} runs again: start the run again.`);
+      }
+      emit({ type: 'gpuRecovered', recovery: { cause, backend: report.backend, run: { lostAtStep: run.lostAt, checkpointStep: run.checkpointStep } } });
+    } catch (err) {
+      return failed(`The GPU device was lost (${cause}) and no backend could start again: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    await this.start('checkpoint');
+  }
+}
