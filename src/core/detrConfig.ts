@@ -8,6 +8,9 @@ export type BackboneInit = 'encoder' | 'scratch';
 /** The MobileNetV2 map the transformer reads: stride 16 (136 channels) or stride 32 (1792, detr's C5). */
 export type DetrFeatureLevel = 'stride16' | 'stride32';
 
+/** detr's dense attention, or Deformable DETR's multi-scale deformable attention. */
+export type AttentionKind = 'dense' | 'deformable';
+
 export interface BackboneConfig {
   /** Where the trainable backbone starts; the proposal encoder stays frozen either way. */
   init: BackboneInit;
@@ -34,7 +37,7 @@ export interface TransformerConfig {
    * 'dense': detr's attention over every token of one map; 'deformable': Deformable DETR's multi-scale
    * deformable attention (strides 8–64, a few sampled points per query), post-norm only.
    */
-  attention: 'dense' | 'deformable';
+  attention: AttentionKind;
   /** Sampled points per head and level of deformable attention (Deformable DETR: 4). */
   numPoints: number;
 }

@@ -1,9 +1,9 @@
-// The pretraining settings: a preset, the run's length and batch, the learning rate and where the
-// backbone starts. Each edit is checked at once (see useTrainingDraft); a valid form is already in
+// The pretraining settings: a preset, the run's length and batch, the learning rate, where the
+// backbone starts and the attention. Each edit is checked at once (see useTrainingDraft); a valid form is already in
 // the store, so Start runs what is shown, and an invalid one says why. Locked while a run is going.
 
 import { useId } from 'react';
-import type { BackboneInit, DetrPreset } from '../../core/detrConfig';
+import type { AttentionKind, BackboneInit, DetrPreset } from '../../core/detrConfig';
 import { useStudio } from '../../store';
 import { TEXT_FIELDS } from './trainingForm';
 import type { TrainingDraft } from './useTrainingDraft';
@@ -24,6 +24,11 @@ const INITS: readonly { value: BackboneInit; label: string }[] = [
   { value: 'scratch', label: 'scratch (random)' },
 ];
 
+const ATTENTIONS: readonly { value: AttentionKind; label: string }[] = [
+  { value: 'dense', label: 'dense (detr)' },
+  { value: 'deformable', label: 'deformable (multi-scale)' },
+];
+
 /** The option whose value a select reported, narrowed to its type by finding it. */
 function pick<T extends string>(options: readonly { value: T }[], value: string, then: (v: T) => void): void {
   const found = options.find((o) => o.value === value);
@@ -37,6 +42,7 @@ export function TrainingForm({ editable, draft }: Props) {
   const { detr } = config;
   const { texts, problems, edit, choosePreset } = draft;
   const chooseInit = (init: BackboneInit) => setConfig({ ...config, detr: { ...detr, backbone: { ...detr.backbone, init } } });
+  const chooseAttention = (attention: AttentionKind) => setConfig({ ...config, detr: { ...detr, transformer: { ...detr.transformer, attention } } });
   const messages = TEXT_FIELDS.flatMap((f) => problems[f.name] ?? []);
   const t = detr.transformer;
 
@@ -84,6 +90,19 @@ export function TrainingForm({ editable, draft }: Props) {
             ))}
           </select>
           <small id={`${id}-init-help`}>Where the trainable backbone starts; SimDETR also pretrains from scratch. The proposal encoder stays frozen.</small>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-attention`}>Attention</label>
+          <select id={`${id}-attention`} value={t.attention} aria-describedby={`${id}-attention-help`} onChange={(e) => pick(ATTENTIONS, e.currentTarget.value, chooseAttention)}>
+            {ATTENTIONS.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+          <small id={`${id}-attention-help`}>
+            Deformable attention (as the paper&apos;s Deformable DETR) samples {t.numPoints} points per head on four scales instead of attending to every pixel.
+          </small>
         </div>
       </fieldset>
       {messages.length > 0 && (
