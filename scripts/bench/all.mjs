@@ -6,9 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const BENCHES = [
-  { name: 'ingest', script: 'scripts/bench/ingest.mjs', out: 'bench/out/ingest.json' },
-  { name: 'proposals', script: 'scripts/bench/proposals.mjs', out: 'bench/out/proposals.json' },
-  { name: 'training', script: 'scripts/bench/training.mjs', out: 'bench/out/training.json' },
+  { name: 'ingest', run: ['node', 'scripts/bench/ingest.mjs'], out: 'bench/out/ingest.json' },
+  { name: 'proposals', run: ['node', 'scripts/bench/proposals.mjs'], out: 'bench/out/proposals.json' },
+  { name: 'training', run: ['node', 'scripts/bench/training.mjs'], out: 'bench/out/training.json' },
+  { name: 'soak', run: ['npx', 'tsx', 'scripts/bench/soak.ts'], out: 'bench/out/soak.json' },
 ];
 
 spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
@@ -16,7 +17,8 @@ const results = { machine: { platform: process.platform, arch: process.arch, nod
 let failed = 0;
 for (const b of BENCHES) {
   console.log(`\n== ${b.name} ==`);
-  const r = spawnSync('node', [b.script, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const [command, ...args] = b.run;
+  const r = spawnSync(command, [...args, ...process.argv.slice(2)], { stdio: 'inherit' });
   if (r.status !== 0) failed++;
   results[b.name] = existsSync(b.out) ? JSON.parse(readFileSync(b.out, 'utf8')) : { error: `exit ${r.status}` };
 }

@@ -55,7 +55,7 @@ function report(e: WorkerEvent): RunnerReport | null {
     case 'trainingStatus':
       return { kind: 'status', status: e.status, round: e.round, step: e.step, totalSteps: e.totalSteps, message: e.message };
     case 'trainingSteps':
-      return { kind: 'steps', steps: e.steps };
+      return { kind: 'steps', steps: e.steps, memory: e.memory };
     case 'trainingRound':
       return { kind: 'round', round: e.round, K: e.K, targets: e.targets };
     case 'checkpoint':

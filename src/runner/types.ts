@@ -55,7 +55,8 @@ export type RunnerReport =
   | { kind: 'proposals'; done: number; total: number }
   | { kind: 'clustering'; proposals: number }
   | { kind: 'status'; status: TrainingStatus; round: number; step: number; totalSteps: number; message: string | null }
-  | { kind: 'steps'; steps: StepReport[] }
+  /** With the worker's tfjs memory after the last of these steps (e2e/soak.spec.ts, the soak bench). */
+  | { kind: 'steps'; steps: StepReport[]; memory: { numTensors: number; numBytes: number } }
   /** The targets a round trains on, in cached-copy pixels (round 0: proposals with their pseudo-classes). */
   | { kind: 'round'; round: number; K: number; targets: ImageDetections[] }
   | { kind: 'checkpoint'; step: number; round: number }
