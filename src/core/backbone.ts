@@ -35,7 +35,7 @@ export interface DetrBackbone {
 /** Blocks run before each level is read (stride 32 also runs the 1×1 head). */
 const DEPTH: Readonly<Record<DetrFeatureLevel, number>> = { stride16: 13, stride32: 17 };
 /** The blocks after which a multi-scale backbone hands out its maps: strides 8, 16 and 32 (no 1×1 head). */
-const MULTI_SCALE_DEPTHS = [6, 13, 17] as const;
+export const MULTI_SCALE_DEPTHS = [6, 13, 17] as const;
 
 type ConvFactory = (source: ConvWeights, depthwise: boolean) => ConvWeights;
 

@@ -7,6 +7,7 @@
 // two forwards: one product for the input's gradient, one for the weight's), so 4 forwards.
 //
 // Dimensions: B batch, H×W input, h×w feature grid, N = h·w tokens, Q queries, D width, F FFN width.
+import { MULTI_SCALE_DEPTHS } from './backbone';
 import type { DeformableAttention, LevelShape } from './deformableAttention';
 import type { DeformableDetrModel, DenseDetrModel, DetrModel } from './detr';
 import type { Attention } from './attention';
@@ -63,7 +64,7 @@ function deformableAttentionMacs(a: DeformableAttention, nq: number, s: number):
 /** Multiply-adds of one image's forward pass after the backbone of the deformable detector. */
 function deformableMacs(model: DeformableDetrModel, grids: readonly LevelShape[]): number {
   const { neck, transformer, queryEmbed, classHead, boxHead } = model;
-  const maps = [grids[5], grids[12], grids[16]].map((g) => g ?? { height: 0, width: 0 }); // after blocks 6, 13, 17
+  const maps = MULTI_SCALE_DEPTHS.map((depth) => grids[depth - 1] ?? { height: 0, width: 0 }); // strides 8, 16, 32
   const last = maps[2] ?? { height: 0, width: 0 };
   const extra = { height: ceilDiv(last.height, 2), width: ceilDiv(last.width, 2) };
   const s = [...maps, extra].reduce((n, g) => n + g.height * g.width, 0);
