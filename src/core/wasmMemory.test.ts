@@ -1,29 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { detrPreset } from './detrConfig';
+import { detrPreset, type DetrConfig } from './detrConfig';
 import { WASM_TRAINING_BUDGET, wasmBatchProblem, wasmStepBytes } from './wasmMemory';
 
 const LAPTOP = { height: 320, width: 432 };
 const TINY = { height: 128, width: 176 };
+const MiB = 2 ** 20;
+const deformable = (preset: 'tiny' | 'laptop'): DetrConfig => {
+  const c = detrPreset(preset);
+  c.transformer.attention = 'deformable';
+  return c;
+};
 
 describe('wasm training memory', () => {
-  it('covers the measured heap peaks of the laptop preset (1,205 MiB at batch 1, 2,361 MiB at batch 2)', () => {
-    expect(wasmStepBytes(LAPTOP, 1)).toBeGreaterThan(1205 * 2 ** 20);
-    expect(wasmStepBytes(LAPTOP, 2)).toBeGreaterThan(2361 * 2 ** 20);
-    expect(wasmStepBytes(LAPTOP, 2)).toBeLessThan(WASM_TRAINING_BUDGET);
+  it('covers the measured heap peaks of dense laptop (1,205 and 2,361 MiB) and deformable tiny (429, 808, 1,394 MiB)', () => {
+    expect(wasmStepBytes(detrPreset('laptop'), LAPTOP, 1)).toBeGreaterThan(1205 * MiB);
+    expect(wasmStepBytes(detrPreset('laptop'), LAPTOP, 2)).toBeGreaterThan(2361 * MiB);
+    expect(wasmStepBytes(detrPreset('laptop'), LAPTOP, 2)).toBeLessThan(WASM_TRAINING_BUDGET);
+    [[1, 429], [2, 808], [4, 1394]].forEach(([batch = 0, mib = 0]) => expect(wasmStepBytes(deformable('tiny'), TINY, batch)).toBeGreaterThan(mib * MiB));
   });
 
-  it('refuses the laptop preset at batch 4 and names the batch that fits', () => {
+  it('refuses dense laptop at batch 4 and names the batch that fits', () => {
     const problem = wasmBatchProblem(detrPreset('laptop'), LAPTOP, 4);
-    expect(problem).toMatch(/^batch 4 at 320×432 \(image size 320\) needs about 4\.7 GiB/);
+    expect(problem).toMatch(/^batch 4 at 320×432 \(image size 320, dense attention\) needs about 4\.8 GiB/);
     expect(problem).toMatch(/use batch ≤ 2 here, or a GPU backend/);
     expect(wasmBatchProblem(detrPreset('laptop'), LAPTOP, 2)).toBeNull();
   });
 
-  it('lets the tiny preset train at the batch sizes the tests use', () => {
+  it('refuses deformable laptop even at batch 1 (it ran out of the 4 GiB), and lets tiny train', () => {
+    expect(wasmBatchProblem(deformable('laptop'), LAPTOP, 1)).toMatch(/deformable attention\) needs about .* use a smaller image size or a GPU backend/);
+    expect(wasmBatchProblem(deformable('tiny'), TINY, 4)).toBeNull();
     expect(wasmBatchProblem(detrPreset('tiny'), TINY, 8)).toBeNull();
-  });
-
-  it('asks for a smaller image when even one image does not fit', () => {
-    expect(wasmBatchProblem({ imageSize: 1024 }, { height: 1024, width: 1360 }, 1)).toMatch(/use a smaller image size or a GPU backend/);
   });
 });
