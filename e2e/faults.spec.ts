@@ -24,8 +24,8 @@ test.beforeAll(() => {
   writeFileSync(join(DIR, RLO_EMPTY), '');
 });
 
-/** Three images in, proposals done, a 40-step tiny run started (checkpoints every 5 steps). */
-async function startRun(page: Page): Promise<void> {
+/** Three images in, proposals done, a tiny run of `steps` started (checkpoints every 5 steps). */
+async function startRun(page: Page, steps = 40): Promise<void> {
   await page.goto('/?backend=wasm&demo=0&cacheSize=128&runner=1');
   await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 60_000 });
   await page.getByTestId('folder-input').setInputFiles(DIR);
@@ -37,7 +37,7 @@ async function startRun(page: Page): Promise<void> {
   await expect(page.getByTestId('proposal-summary')).toBeVisible({ timeout: 120_000 });
   const form = page.getByTestId('training-config');
   await form.getByLabel('Preset').selectOption('tiny');
-  await form.getByLabel('Steps per round').fill('40');
+  await form.getByLabel('Steps per round').fill(String(steps));
   await form.getByLabel('Self-training rounds').fill('0');
   await form.getByLabel('Batch size').fill('2');
   await page.getByRole('button', { name: 'Start pretraining' }).click();
@@ -92,7 +92,7 @@ test('a worker crash is reported, the dataset stays, and the run resumes from it
 
 test('a full disk while saving a checkpoint says so, keeps the previous one, and resume gets it', async ({ page }) => {
   test.setTimeout(240_000);
-  await startRun(page);
+  await startRun(page, 1000); // still running when the disk fills, however fast the machine (the test stops it)
   const panel = page.getByTestId('storage-panel');
   await expect(panel).toHaveAttribute('data-checkpoint-step', /^[1-9]\d*$/, { timeout: 120_000 });
   await expect(page.getByTestId('storage-checkpoints')).toContainText(/slot/);

@@ -18,9 +18,12 @@ export function StoragePanel() {
   const clearDataset = useStudio((s) => s.clearDataset);
   const cacheOpen = useStudio((s) => s.datasetLoaded);
 
+  const ingesting = useStudio((s) => s.ingest !== null);
+
+  // Not per image while an ingest runs (thousands of recounts would queue behind it): once it ends.
   useEffect(() => {
-    if (cacheOpen) refresh();
-  }, [cacheOpen, images, checkpoint?.savedAt, refresh]);
+    if (cacheOpen && !ingesting) refresh();
+  }, [cacheOpen, ingesting, images, checkpoint?.savedAt, refresh]);
 
   const onDeleteCheckpoints = () => {
     if (window.confirm('Delete the saved checkpoints? The run can then no longer be resumed; the images and proposals stay.')) deleteCheckpoints();
