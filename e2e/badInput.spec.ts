@@ -82,11 +82,17 @@ test('every file of the bad-input corpus is added or skipped with its reason, an
       for (const e of list.getEntries()) w.longestTask = Math.max(w.longestTask, e.duration);
     }).observe({ type: 'longtask' });
   });
-  await expect(summary).not.toHaveText(firstSummary, { timeout: 100_000 });
+  // A plain check in the page rather than expect's polling, which walks the page's whole
+  // accessibility tree in a main-thread task of its own that the observer would count.
+  await page.waitForFunction(
+    (first) => (document.querySelector('[data-testid="ingest-summary"]') as HTMLElement | null)?.innerText !== first,
+    firstSummary,
+    { timeout: 100_000, polling: 250 },
+  );
   const { added, skipped } = await waitForIngest(page);
   const seconds = (Date.now() - t0) / 1000;
   const longest = await page.evaluate(() => (window as unknown as { longestTask: number }).longestTask);
-  console.log(`corpus of ${Object.keys(corpusOutcome).length} files: ${await summary.innerText()} (${seconds.toFixed(1)} s from the drop); longest main-thread task ${longest.toFixed(0)} ms`);
+  console.log(`corpus of ${Object.keys(corpusOutcome).length} files: ${await summary.innerText()} (${seconds.toFixed(1)} s from the drop); longest main-thread task ${longest > 0 ? `${longest.toFixed(0)} ms` : 'none over 50 ms'}`);
 
   const skips = await skippedFiles(page);
   const cached = await cachedPaths(page);

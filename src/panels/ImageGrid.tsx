@@ -4,6 +4,7 @@
 
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { BlobImage } from '../components/BlobImage';
 import { useStudio } from '../store';
 import { ClusterFilterBar } from './proposals/ClusterFilterBar';
 import { ThumbBoxes } from './proposals/ThumbBoxes';
@@ -20,7 +21,7 @@ export function ImageGrid() {
     () => (cluster === null ? allImages : allImages.filter((im) => byImage?.[im.id]?.clusters.includes(cluster))),
     [allImages, byImage, cluster],
   );
-  const thumbUrls = useStudio((s) => s.thumbUrls);
+  const thumbs = useStudio((s) => s.thumbs);
   const selectedId = useStudio((s) => s.selectedId);
   const select = useStudio((s) => s.selectImage);
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -54,7 +55,7 @@ export function ImageGrid() {
                   title={img.path}
                   onClick={() => select(img.id)}
                 >
-                  <img src={thumbUrls[img.id]} alt={img.path} width={CELL} height={CELL} loading="lazy" />
+                  <BlobImage blob={thumbs[img.id]} alt={img.path} width={CELL} height={CELL} loading="lazy" />
                   <ThumbBoxes image={img} />
                 </button>
               ))}

@@ -1,5 +1,5 @@
-// The dataset as the UI sees it: image metadata in path order, thumbnail URLs, the running
-// ingest job and the report of the last one.
+// The dataset as the UI sees it: image metadata in path order, thumbnails, the running ingest
+// job and the report of the last one.
 
 import type { StateCreator } from 'zustand';
 import type { ImageMeta, ImageWithThumb, IncomingFile, IngestSummary, SkippedFile } from '../worker/protocol';
@@ -20,7 +20,9 @@ export interface IngestProgress {
 
 export interface DatasetSlice {
   images: ImageMeta[];
-  thumbUrls: Record<string, string>;
+  /** Thumbnail blobs by image id. Cells mint their object URLs while shown (useObjectUrl):
+   *  minting 5,000 on the page as an ingest adds them made its longest tasks. */
+  thumbs: Record<string, Blob>;
   datasetLoaded: boolean;
   ingest: IngestProgress | null;
   lastReport: IngestSummary | null;
@@ -51,16 +53,16 @@ export interface DatasetSlice {
 const pathOrder = new Intl.Collator(undefined, { numeric: true });
 const byPath = (a: ImageMeta, b: ImageMeta): number => pathOrder.compare(a.path, b.path);
 
-function withImages(state: DatasetSlice, items: ImageWithThumb[]): Pick<DatasetSlice, 'images' | 'thumbUrls'> {
-  if (items.length === 0) return { images: state.images, thumbUrls: state.thumbUrls };
-  const thumbUrls = { ...state.thumbUrls };
+function withImages(state: DatasetSlice, items: ImageWithThumb[]): Pick<DatasetSlice, 'images' | 'thumbs'> {
+  if (items.length === 0) return { images: state.images, thumbs: state.thumbs };
+  const thumbs = { ...state.thumbs };
   const fresh: ImageMeta[] = [];
   for (const { meta, thumb } of items) {
-    if (thumbUrls[meta.id] !== undefined) continue;
-    thumbUrls[meta.id] = URL.createObjectURL(thumb);
+    if (thumbs[meta.id] !== undefined) continue;
+    thumbs[meta.id] = thumb;
     fresh.push(meta);
   }
-  return { images: [...state.images, ...fresh].sort(byPath), thumbUrls };
+  return { images: [...state.images, ...fresh].sort(byPath), thumbs };
 }
 
 /** Files per message: cloning a File costs the page about 0.15 ms, so 50 keep each task short. */
@@ -74,7 +76,7 @@ function sendInChunks(jobId: number, files: IncomingFile[], from: number): void 
 
 export const createDatasetSlice: StateCreator<StudioState, [], [], DatasetSlice> = (set, get) => ({
   images: [],
-  thumbUrls: {},
+  thumbs: {},
   datasetLoaded: false,
   ingest: null,
   lastReport: null,
@@ -121,12 +123,11 @@ export const createDatasetSlice: StateCreator<StudioState, [], [], DatasetSlice>
     })),
   ingestFinished: (summary) => set({ ingest: null, lastReport: summary }),
   datasetCleared: () => {
-    for (const url of Object.values(get().thumbUrls)) URL.revokeObjectURL(url);
     const preview = get().preview;
     if (preview) URL.revokeObjectURL(preview.url);
     revokeView(get().proposals);
     set({
-      images: [], thumbUrls: {}, lastReport: null, selectedId: null, preview: null,
+      images: [], thumbs: {}, lastReport: null, selectedId: null, preview: null,
       proposals: null, selectedCluster: null, selectedProposals: [],
     });
   },

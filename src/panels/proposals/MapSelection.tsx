@@ -2,6 +2,7 @@
 // has one, else their image's thumbnail. Each opens its image in the detail panel.
 
 import { useMemo } from 'react';
+import { BlobImage } from '../../components/BlobImage';
 import { useStudio } from '../../store';
 import { refKey } from './mapPoints';
 
@@ -10,14 +11,15 @@ const SHOWN = 24;
 interface Tile {
   key: string;
   imageId: string;
-  url: string | undefined;
+  /** The proposal's crop (an object URL the proposals slice owns), or its image's thumbnail. */
+  source: string | Blob | undefined;
   alt: string;
 }
 
 export function MapSelection() {
   const refs = useStudio((s) => s.selectedProposals);
   const gallery = useStudio((s) => s.proposals?.gallery);
-  const thumbUrls = useStudio((s) => s.thumbUrls);
+  const thumbs = useStudio((s) => s.thumbs);
   const images = useStudio((s) => s.images);
   const selectProposals = useStudio((s) => s.selectProposals);
   const selectImage = useStudio((s) => s.selectImage);
@@ -29,13 +31,13 @@ export function MapSelection() {
     for (const r of refs) {
       const crop = crops.get(refKey(r));
       const path = paths.get(r.imageId) ?? 'image';
-      if (crop) out.push({ key: refKey(r), imageId: r.imageId, url: crop, alt: `proposal ${r.index} of ${path}` });
-      else if (!seenImages.has(r.imageId)) out.push({ key: r.imageId, imageId: r.imageId, url: thumbUrls[r.imageId], alt: path });
+      if (crop) out.push({ key: refKey(r), imageId: r.imageId, source: crop, alt: `proposal ${r.index} of ${path}` });
+      else if (!seenImages.has(r.imageId)) out.push({ key: r.imageId, imageId: r.imageId, source: thumbs[r.imageId], alt: path });
       seenImages.add(r.imageId);
       if (out.length === SHOWN) break;
     }
     return out;
-  }, [refs, gallery, thumbUrls, images]);
+  }, [refs, gallery, thumbs, images]);
 
   return (
     <div className="map-selection" data-testid="map-selection" data-selected={refs.length}>
@@ -52,7 +54,11 @@ export function MapSelection() {
           {tiles.map((t) => (
             <li key={t.key}>
               <button type="button" title={`Open ${t.alt}`} onClick={() => selectImage(t.imageId)}>
-                <img src={t.url} alt={t.alt} width={56} height={56} />
+                {typeof t.source === 'string' ? (
+                  <img src={t.source} alt={t.alt} width={56} height={56} />
+                ) : (
+                  <BlobImage blob={t.source} alt={t.alt} width={56} height={56} />
+                )}
               </button>
             </li>
           ))}
