@@ -1,5 +1,6 @@
 // Faults while a run goes, on the wasm backend (fast enough on a small CPU machine): the worker
-// crashes (an uncaught error, injected through the ?runner=1 surface) and the storage quota runs
+// crashes (an uncaught error, injected through the ?runner=1 surface), a step finds the WebAssembly
+// heap full (filled through the same surface) and the storage quota runs
 // out while a checkpoint is written (a real quota, lowered through the DevTools protocol). Each
 // time the person is told what happened, the dataset stays, and resuming continues from the last
 // checkpoint that reached the disk. The storage panel frees checkpoints and the cached images.
@@ -88,6 +89,29 @@ test('a worker crash is reported, the dataset stays, and the run resumes from it
   await page.locator('.skips summary').click();
   await expect(page.getByTestId('skip-list').locator('li[data-reason="empty"] > bdi.path')).toHaveText(`fault-images/${RLO_EMPTY}`);
   dropExpected(watch, /injected crash/);
+});
+
+test('a step that finds the WebAssembly heap full fails with that reason, a fresh worker takes over, and the run resumes', async ({ page, watch }) => {
+  test.setTimeout(240_000);
+  await startRun(page);
+  const status = page.getByTestId('training-status');
+  await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 120_000 }).toBeGreaterThan(6);
+
+  // Real allocations, held, up to the heap's 4 GiB: the next step's own allocation is refused.
+  await page.evaluate(() => window.simdetrRunner?.injectFault('fillWasmHeap'));
+  const reason = /the WebAssembly heap is full: \d+ MiB more could not be allocated \(it holds \d+ MiB of at most 4 GiB\)/;
+  await expect(page.getByRole('alert')).toContainText(reason);
+  await expect(status).toHaveAttribute('data-status', 'failed');
+  await expect(status).toContainText('Resume with a smaller batch or image size');
+  await expect(page.getByTestId('recovery-notice')).toHaveAttribute('data-kind', 'crash');
+  await expect(page.getByTestId('recovery-notice')).toContainText(reason);
+  await expect(page.getByTestId('recovery-notice')).toContainText('the dataset is intact (3 images)');
+  await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 60_000 });
+  const offer = page.getByTestId('resume-offer');
+  await expect(offer).toHaveAttribute('data-step', /^[1-9]\d*$/, { timeout: 60_000 });
+  // The fresh worker's heap is empty again: the run goes on from its checkpoint with the same loss.
+  await resumeFrom(page, Number(await offer.getAttribute('data-step')));
+  dropExpected(watch, /WebAssembly heap is full/);
 });
 
 test('a full disk while saving a checkpoint says so, keeps the previous one, and resume gets it', async ({ page }) => {

@@ -1,6 +1,8 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
 import { detrPreset, type DetrConfig } from './detrConfig';
-import { WASM_TRAINING_BUDGET, wasmBatchProblem, wasmStepBytes } from './wasmMemory';
+import { activeWasmModule, guardWasmHeap, isBrokenWasmHeap, WASM_TRAINING_BUDGET, WasmHeapFullError, wasmBatchProblem, wasmStepBytes } from './wasmMemory';
 
 const LAPTOP = { height: 320, width: 432 };
 const TINY = { height: 128, width: 176 };
@@ -30,5 +32,44 @@ describe('wasm training memory', () => {
     expect(wasmBatchProblem(deformable('laptop'), LAPTOP, 1)).toMatch(/deformable attention\) needs about .* use a smaller image size or a GPU backend/);
     expect(wasmBatchProblem(deformable('tiny'), TINY, 4)).toBeNull();
     expect(wasmBatchProblem(detrPreset('tiny'), TINY, 8)).toBeNull();
+  });
+});
+
+describe('the wasm heap guard', () => {
+  it('turns an allocation on a full heap into WasmHeapFullError, where tfjs alone would write over address 0', async () => {
+    await tf.setBackend('wasm');
+    guardWasmHeap();
+    const wasm = activeWasmModule();
+    if (!wasm) throw new Error('the wasm backend did not start');
+    // Fill the heap the way a too-large step does, 64 MiB and then 1 MiB at a time.
+    const hog: number[] = [];
+    for (const chunk of [64 * MiB, MiB]) {
+      for (;;) {
+        let p = 0;
+        try {
+          p = wasm._malloc(chunk);
+        } catch (err) {
+          expect(err).toBeInstanceOf(WasmHeapFullError);
+          break;
+        }
+        hog.push(p);
+      }
+    }
+    expect(wasm.HEAPU8.length).toBeGreaterThan(3.9 * 2 ** 30);
+    let thrown: unknown = null;
+    try {
+      tf.ones([4 * MiB]).dispose();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(WasmHeapFullError);
+    expect(isBrokenWasmHeap(thrown)).toBe(true);
+    expect((thrown as Error).message).toMatch(/^the WebAssembly heap is full: 16 MiB more could not be allocated \(it holds \d+ MiB of at most 4 GiB\)$/);
+    for (const p of hog) wasm._free(p);
+    // Freed, the heap serves again: the failed allocation wrote nothing.
+    const t = tf.ones([4 * MiB]);
+    expect((await t.sum().data())[0]).toBe(4 * MiB);
+    t.dispose();
+    expect(isBrokenWasmHeap(new Error('other'))).toBe(false);
   });
 });

@@ -12,7 +12,13 @@
 //     1, 2 and 4 (about 15 kB per pixel: every encoder token samples L·P points per head, so the
 //     sampling grows with D and the encoder's depth too); `laptop` ran out of the 4 GiB at batch 1.
 // The constants below round those up.
+//
+// The estimate cannot see everything (another job's tensors, a config it has not measured), so the
+// heap is also guarded: guardWasmHeap makes tfjs's unchecked allocation throw WasmHeapFullError
+// instead of writing the tensor over address 0, and isBrokenWasmHeap tells the worker that its
+// heap is done for (a full heap, or a trap such as "memory access out of bounds").
 
+import * as tf from '@tensorflow/tfjs';
 import type { DetrConfig } from './detrConfig';
 
 const FIXED_BYTES = 128 * 2 ** 20;
@@ -41,4 +47,53 @@ export function wasmBatchProblem(detr: MemoryConfig, input: { height: number; wi
     `${gib(wasmStepBytes(detr, input, batchSize))} GiB per training step, more than the WebAssembly backend can hold ` +
     `(${gib(WASM_TRAINING_BUDGET)} GiB of its 4 GiB); ` +
     (fits > 0 ? `use batch ≤ ${fits} here, or a GPU backend (WebGPU or WebGL)` : 'use a smaller image size or a GPU backend (WebGPU or WebGL)');
+}
+
+/** The wasm module's allocator, as tfjs's wasm backend holds it. */
+interface WasmAllocator {
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+  HEAPU8: Uint8Array;
+}
+
+/** The module of the active tfjs backend when it is wasm, else null. */
+export function activeWasmModule(): WasmAllocator | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  return (tf.backend() as unknown as { wasm: WasmAllocator }).wasm;
+}
+
+export class WasmHeapFullError extends Error {
+  constructor(bytes: number) {
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+    super(`the WebAssembly heap is full: ${mib(bytes)} more could not be allocated (it holds ${mib(activeWasmModule()?.HEAPU8.length ?? 0)} of at most 4 GiB)`);
+    this.name = 'WasmHeapFullError';
+  }
+}
+
+const guarded = new WeakSet<WasmAllocator>();
+
+/**
+ * tfjs's wasm backend takes every tensor's memory from the module's malloc and never checks it: a
+ * full heap gives 0, and the tensor is written over address 0 (measured: the next op traps with
+ * "table index is out of bounds", and every op after it with "memory access out of bounds").
+ * After this call such an allocation throws WasmHeapFullError before anything is written.
+ */
+export function guardWasmHeap(): void {
+  const wasm = activeWasmModule();
+  if (!wasm || guarded.has(wasm)) return;
+  // Emscripten's exports bind lazily: the first call replaces `_malloc` on the module with the raw
+  // export, which would replace the guard too. Made once here, that call happens before it.
+  wasm._free(wasm._malloc(8));
+  const malloc = wasm._malloc.bind(wasm);
+  wasm._malloc = (bytes: number) => {
+    const pointer = malloc(bytes);
+    if (pointer === 0 && bytes > 0) throw new WasmHeapFullError(bytes);
+    return pointer;
+  };
+  guarded.add(wasm);
+}
+
+/** After this error nothing more may run on the heap: only a fresh worker has a fresh one. */
+export function isBrokenWasmHeap(err: unknown): boolean {
+  return err instanceof WasmHeapFullError || (typeof WebAssembly !== 'undefined' && err instanceof WebAssembly.RuntimeError);
 }

@@ -1,7 +1,8 @@
 // The only place that talks to the worker: creates it once, sends commands, and turns every
 // worker event into a store action. Taps (the headless runner, src/runner) see every event too,
-// after the store has taken it. A worker that crashes (an uncaught error) is replaced by a fresh
-// one on the same cache, so the dataset comes back and the run can resume from its checkpoint.
+// after the store has taken it. A worker that crashes (an uncaught error) or says it cannot go on
+// (its WebAssembly heap is full) is replaced by a fresh one on the same cache, so the dataset comes
+// back and the run can resume from its checkpoint.
 
 import { assertNever, isWorkerEvent, type Command, type WorkerEvent } from '../worker/protocol';
 import { useStudio } from './index';
@@ -24,25 +25,30 @@ export function startBridge(): void {
   // A worker that never answered failed to load: starting another would fail the same way.
   let answered = false;
   setSender((command: Command) => w.postMessage(command));
-  w.onmessage = (event: MessageEvent<unknown>) => {
-    answered = true;
-    if (isWorkerEvent(event.data)) {
-      onEvent(event.data);
-      for (const tap of taps) tap(event.data);
-    } else useStudio.getState().reportError('protocol', 'the worker sent a message without a type');
-  };
-  w.onerror = (event: ErrorEvent) => {
-    // Handled here: the page does not report it again as its own uncaught error.
-    event.preventDefault();
-    const message = event.message || 'the training worker stopped with an error';
-    useStudio.getState().reportError('worker', message);
-    if (!answered) return;
+  const replace = (message: string) => {
     useStudio.getState().workerCrashed(message);
     w.onmessage = null;
     w.onerror = null;
     w.terminate();
     worker = null;
     startBridge();
+  };
+  w.onmessage = (event: MessageEvent<unknown>) => {
+    answered = true;
+    if (!isWorkerEvent(event.data)) return useStudio.getState().reportError('protocol', 'the worker sent a message without a type');
+    if (event.data.type === 'workerBroken') {
+      useStudio.getState().reportError('worker', event.data.message);
+      return replace(event.data.message);
+    }
+    onEvent(event.data);
+    for (const tap of taps) tap(event.data);
+  };
+  w.onerror = (event: ErrorEvent) => {
+    // Handled here: the page does not report it again as its own uncaught error.
+    event.preventDefault();
+    const message = event.message || 'the training worker stopped with an error';
+    useStudio.getState().reportError('worker', message);
+    if (answered) replace(message);
   };
   const { backendSettings } = useStudio.getState();
   w.postMessage({
@@ -106,6 +112,9 @@ function onEvent(event: WorkerEvent): void {
       return s.storageUsageArrived(event.usage);
     case 'gpuRecovered':
       return s.gpuRecovered(event.recovery);
+    case 'workerBroken':
+      // Taken in startBridge, which replaces the worker.
+      return;
     case 'error':
       if (event.where === 'backend') s.backendFailed(event.message);
       if (event.where === 'export' || event.where === 'import') s.runTransferFailed(event.where);

@@ -9,6 +9,7 @@ import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { guardWasmHeap } from '../core/wasmMemory';
 import type { AdapterSummary, BackendName, BackendPreference, BackendReport } from './protocol';
 
 type Attempt = { ok: true; adapter: AdapterSummary | null } | { ok: false; reason: string };
@@ -44,7 +45,9 @@ async function tryBackend(name: BackendName, allowFallbackAdapter: boolean): Pro
       return { ok: false, reason: `tf.setBackend('${name}') did not activate it` };
     }
     const check = await smokeTest();
-    return check === null ? { ok: true, adapter } : { ok: false, reason: check };
+    if (check !== null) return { ok: false, reason: check };
+    guardWasmHeap();
+    return { ok: true, adapter };
   } catch (err) {
     return { ok: false, reason: err instanceof Error ? err.message : String(err) };
   }

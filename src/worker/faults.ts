@@ -1,6 +1,7 @@
 // Faults the e2e tests inject through the ?runner=1 surface, to prove the studio recovers from
 // them: the real fault where the browser allows it (the device destroyed), else its closest cause.
 
+import { activeWasmModule } from '../core/wasmMemory';
 import { GpuWatch } from './gpuWatch';
 import { assertNever, type InjectedFault } from './protocol';
 
@@ -14,7 +15,30 @@ export function injectFault(fault: InjectedFault): void {
         throw new Error('injected crash: an uncaught error in the training worker');
       }, 0);
       return;
+    case 'fillWasmHeap':
+      return fillWasmHeap();
     default:
       return assertNever(fault);
+  }
+}
+
+/** Held for the worker's life: the worker is replaced once a step has failed for want of memory. */
+const hog: number[] = [];
+
+/** Takes the wasm heap up to its 4 GiB, as tensors a step cannot free would. Untouched, the memory costs address space, not RAM. */
+function fillWasmHeap(): void {
+  const wasm = activeWasmModule();
+  if (!wasm) throw new Error('fillWasmHeap needs the wasm backend');
+  for (const chunk of [64 * 2 ** 20, 2 ** 20]) {
+    for (;;) {
+      let pointer = 0;
+      try {
+        pointer = wasm._malloc(chunk);
+      } catch {
+        // guardWasmHeap's WasmHeapFullError: this size no longer fits.
+      }
+      if (pointer === 0) break;
+      hog.push(pointer);
+    }
   }
 }

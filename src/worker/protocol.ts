@@ -215,7 +215,9 @@ export type InjectedFault =
   /** `device.destroy()` on the backend's WebGPU device: what a driver reset does. */
   | 'loseDevice'
   /** An uncaught error thrown outside any handler: the worker is broken. */
-  | 'crash';
+  | 'crash'
+  /** The wasm heap taken up to its 4 GiB (real allocations, held): the next step's allocation fails. */
+  | 'fillWasmHeap';
 
 /** How the worker came back after the GPU device was lost. */
 export interface GpuRecovery {
@@ -294,6 +296,8 @@ export type WorkerEvent =
   | { type: 'storageUsage'; usage: StorageUsage }
   /** The GPU device was lost and the backend restarted; an interrupted run continues from its checkpoint. */
   | { type: 'gpuRecovered'; recovery: GpuRecovery }
+  /** The worker cannot go on (its WebAssembly heap is full or trapped): the page replaces it, as after a crash. */
+  | { type: 'workerBroken'; message: string }
   | { type: 'error'; where: string; message: string };
 
 export function assertNever(x: never): never {

@@ -5,6 +5,7 @@ import { selectBackend } from './backend';
 import { ImageStore, type Checkpoint } from './imageStore';
 import { DEFAULT_LIMITS, runIngest, type IngestSource } from './ingest';
 import { DEFAULT_PROPOSAL_CONFIG, validateProposalConfig } from '../core/proposalConfig';
+import { isBrokenWasmHeap } from '../core/wasmMemory';
 import { demoSources } from './demo';
 import { encoderWeights, forgetEncoderWeights } from './encoder';
 import { injectFault } from './faults';
@@ -54,7 +55,10 @@ function emit(event: WorkerEvent): void {
 }
 
 function fail(where: string, err: unknown): void {
-  emit({ type: 'error', where, message: err instanceof Error ? err.message : String(err) });
+  const message = err instanceof Error ? err.message : String(err);
+  // Nothing more may run on a full or trapped heap: the page replaces this worker.
+  if (isBrokenWasmHeap(err)) return emit({ type: 'workerBroken', message: `${where}: ${message}` });
+  emit({ type: 'error', where, message });
 }
 
 function requireStore(): ImageStore {
@@ -129,6 +133,7 @@ function enqueueProposals(runId: number, rawConfig: unknown): void {
       await s.putProposals(result);
       emit({ type: 'proposalsDone', runId, result });
     } catch (err) {
+      if (isBrokenWasmHeap(err)) return fail('proposals', err);
       const cancelled = err instanceof Cancelled;
       const message = cancelled ? 'cancelled; the previous results are kept' : err instanceof Error ? err.message : String(err);
       emit({ type: 'proposalsEnded', runId, outcome: cancelled ? 'cancelled' : 'failed', message });

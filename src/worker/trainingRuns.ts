@@ -3,6 +3,7 @@
 // backend is started again (GpuWatch) and the run continues from its last checkpoint.
 
 import type { MobileNetV2Weights } from '../core/mobilenetV2';
+import { isBrokenWasmHeap } from '../core/wasmMemory';
 import { GpuWatch } from './gpuWatch';
 import type { ImageStore } from './imageStore';
 import type { BackendReport, TrainingConfig, WorkerEvent } from './protocol';
@@ -80,9 +81,12 @@ export class TrainingRuns {
       await this.session.run();
       lost = device.lost;
     } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      // Nothing more may run on a full or trapped heap: the page replaces the worker, and the run
+      // can resume from its checkpoint in the new one.
+      if (isBrokenWasmHeap(err)) return emit({ type: 'workerBroken', message: `${message}. Resume with a smaller batch or image size` });
       // An error while the device goes is the loss's symptom, not the run's own failure.
       lost = await device.lostWithin(LOST_GRACE_MS);
-      const message = err instanceof Error ? err.message : String(err);
       if (lost === null) emit({ type: 'trainingStatus', status: 'failed', round: 0, step: 0, totalSteps: 0, message });
     } finally {
       interrupted = this.session ? { lostAt: this.session.stepReached, checkpointStep: this.session.checkpointStep } : null;
