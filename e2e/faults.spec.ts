@@ -25,9 +25,11 @@ test.beforeAll(() => {
   writeFileSync(join(DIR, RLO_EMPTY), '');
 });
 
+const STUDIO_URL = '/?backend=wasm&demo=0&cacheSize=128&runner=1';
+
 /** Three images in, proposals done, a tiny run of `steps` started (checkpoints every 5 steps). */
 async function startRun(page: Page, steps = 40): Promise<void> {
-  await page.goto('/?backend=wasm&demo=0&cacheSize=128&runner=1');
+  await page.goto(STUDIO_URL);
   await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 60_000 });
   await page.getByTestId('folder-input').setInputFiles(DIR);
   expect(await waitForIngest(page)).toEqual({ added: 3, skipped: 1 });
@@ -112,6 +114,40 @@ test('a step that finds the WebAssembly heap full fails with that reason, a fres
   // The fresh worker's heap is empty again: the run goes on from its checkpoint with the same loss.
   await resumeFrom(page, Number(await offer.getAttribute('data-step')));
   dropExpected(watch, /WebAssembly heap is full/);
+});
+
+test('the renderer killed mid-run, as Chromium does when the page runs out of memory: reopened, the dataset is there and the run resumes from its checkpoint', async ({ page, context }) => {
+  test.setTimeout(240_000);
+  await startRun(page, 1000);
+  const status = page.getByTestId('training-status');
+  await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 120_000 }).toBeGreaterThan(11);
+  const reached = Number(await status.getAttribute('data-step'));
+
+  // SIGKILL to the tab's renderer, as the system's out-of-memory killer sends it: the worker dies
+  // with it, and nothing is stopped or saved on the way out.
+  const crashed = page.waitForEvent('crash');
+  const browserCdp = await context.browser()!.newBrowserCDPSession();
+  const { processInfo } = (await browserCdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
+  const renderers = processInfo.filter((p) => p.type === 'renderer');
+  expect(renderers.length, 'renderer processes').toBeGreaterThan(0);
+  for (const r of renderers) process.kill(r.id, 'SIGKILL');
+  await crashed;
+
+  const reopened = await context.newPage();
+  const errors: string[] = [];
+  reopened.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  reopened.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
+  await reopened.goto(STUDIO_URL);
+  await expect(reopened.getByTestId('backend-name')).toHaveText('wasm', { timeout: 60_000 });
+  await expect(reopened.getByTestId('image-count')).toHaveText('3 images');
+  const offer = reopened.getByTestId('resume-offer');
+  await expect(offer).toHaveAttribute('data-step', /^[1-9]\d*$/, { timeout: 60_000 });
+  const saved = Number(await offer.getAttribute('data-step'));
+  expect(saved % 5, 'a checkpoint step').toBe(0);
+  // At most the steps since the last checkpoint are lost (and the few of the step in flight).
+  expect(reached - saved, 'steps lost').toBeLessThan(5 + 3);
+  await resumeFrom(reopened, saved);
+  expect(errors).toEqual([]);
 });
 
 test('a full disk while saving a checkpoint says so, keeps the previous one, and resume gets it', async ({ page }) => {
