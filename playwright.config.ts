@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumLaunchOptions } from './e2e/browser';
+import { APP_ORIGIN, E2E_PORT } from './e2e/origin';
 
 // e2e runs against the production build served by `vite preview`: what a person gets.
 export default defineConfig({
@@ -12,14 +13,14 @@ export default defineConfig({
   retries: 0,
   reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
   use: {
-    baseURL: 'http://127.0.0.1:4173',
+    baseURL: APP_ORIGIN,
     launchOptions: chromiumLaunchOptions(),
     viewport: { width: 1280, height: 800 },
     trace: 'off',
   },
   webServer: {
-    command: 'npx vite build --logLevel warn && npx vite preview --port 4173 --strictPort',
-    url: 'http://127.0.0.1:4173',
+    command: `npx vite build --logLevel warn && npx vite preview --port ${E2E_PORT} --strictPort`,
+    url: APP_ORIGIN,
     timeout: 180_000,
     reuseExistingServer: !process.env.CI,
   },

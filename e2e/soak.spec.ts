@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describeGrowth, memoryGrowth } from '../scripts/bench/memoryGrowth';
 import { copyDemoImages, soakRun } from '../scripts/bench/soakRun';
 import { expect, test } from './studio';
+import { APP_ORIGIN } from './origin';
 
 const DIR = join('e2e', 'fixtures', 'generated', 'soak-images');
 const STEPS = 300;
@@ -28,7 +29,7 @@ test.beforeAll(() => copyDemoImages(DIR, 3));
 
 test(`${STEPS} tiny steps keep tensors, their bytes and the JS heaps flat`, async ({ page, watch }, info) => {
   test.setTimeout(300_000);
-  const run = await soakRun(page, 'http://127.0.0.1:4173', DIR, STEPS, BATCH);
+  const run = await soakRun(page, APP_ORIGIN, DIR, STEPS, BATCH);
   writeFileSync(info.outputPath('soak.json'), JSON.stringify(run));
   const growth = memoryGrowth(run.tensors, run.heaps, BURN_IN);
   console.log([`soak: ${STEPS} steps in ${run.trainSeconds.toFixed(0)} s (trainer ${run.meanStepMs.toFixed(0)} ms/step)`, ...describeGrowth(growth)].join('\n'));

@@ -3,6 +3,7 @@
 
 import AxeBuilder from '@axe-core/playwright';
 import { test as base, expect, type Page } from '@playwright/test';
+import { APP_ORIGIN } from './origin';
 
 export interface Watch {
   consoleErrors: string[];
@@ -10,7 +11,6 @@ export interface Watch {
   dialogs: string[];
 }
 
-const APP_ORIGIN = 'http://127.0.0.1:4173';
 const LOCAL_SCHEMES = ['data:', 'blob:'];
 
 export const test = base.extend<{ watch: Watch }>({
