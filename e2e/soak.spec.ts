@@ -1,7 +1,7 @@
 // Soak (issue 7): the studio trains the tiny preset for a few hundred steps on wasm (fast enough
 // on a small CPU machine) with checkpoints on the preset's schedule and live predictions on a
-// pinned image, and what it holds stays flat after a burn-in: the worker's tensors and their bytes
-// exactly, and the JS heaps of the worker and the page, read after a full collection, grow less
+// pinned image, and what it holds stays flat after a burn-in: the worker's tensors, their bytes and
+// the size of the wasm heap (the backend's memory: the CPU machine's counterpart of GPU memory) exactly, and the JS heaps of the worker and the page, read after a full collection, grow less
 // than a measured bound per 100 steps (WORKER_HEAP_BOUND). npm run bench:soak runs it for longer.
 
 import { writeFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ const PAGE_HEAP_BOUND = 256 * 1024;
 
 test.beforeAll(() => copyDemoImages(DIR, 3));
 
-test(`${STEPS} tiny steps keep tensors, their bytes and the JS heaps flat`, async ({ page, watch }, info) => {
+test(`${STEPS} tiny steps keep tensors, their bytes, the wasm heap and the JS heaps flat`, async ({ page, watch }, info) => {
   test.setTimeout(300_000);
   const run = await soakRun(page, APP_ORIGIN, DIR, STEPS, BATCH);
   writeFileSync(info.outputPath('soak.json'), JSON.stringify(run));
@@ -40,6 +40,8 @@ test(`${STEPS} tiny steps keep tensors, their bytes and the JS heaps flat`, asyn
   expect(growth.heapReadings, 'heap readings after the burn-in').toBeGreaterThan(10);
   expect(growth.tensors.max - growth.tensors.min, 'tensors after the burn-in').toBe(0);
   expect(growth.bytes.max - growth.bytes.min, 'tensor bytes after the burn-in').toBe(0);
+  expect(growth.backend, 'the wasm heap size is reported').not.toBeNull();
+  expect((growth.backend?.max ?? 0) - (growth.backend?.min ?? 0), 'wasm heap size after the burn-in').toBe(0);
   expect(growth.workerHeap.per100, 'worker JS heap growth per 100 steps').toBeLessThan(WORKER_HEAP_BOUND);
   expect(growth.pageHeap.per100, 'page JS heap growth per 100 steps').toBeLessThan(PAGE_HEAP_BOUND);
 });

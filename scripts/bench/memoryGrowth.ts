@@ -1,6 +1,7 @@
 // What a soak's memory samples (soakRun.ts) say after a burn-in: growth per 100 steps of the
-// worker's tensors, their bytes, and the JS heaps of the worker and the page. Tensors and bytes are
-// exact counts, so any change at all is a leak; the heaps are read after a full collection, and
+// worker's tensors, their bytes, what the backend holds for them (the wasm heap or its GPU memory),
+// and the JS heaps of the worker and the page. Tensors, bytes and the backend's memory are exact
+// counts, so any change at all is a leak; the heaps are read after a full collection, and
 // their growth is a least-squares slope, which one late allocation (a JIT's code, a cache filled
 // once) moves far less than a per-step leak does.
 
@@ -20,6 +21,8 @@ export interface Growth {
   heapReadings: number;
   tensors: Series;
   bytes: Series;
+  /** null when the backend reports none (CPU). */
+  backend: Series | null;
   workerHeap: Series;
   pageHeap: Series;
 }
@@ -49,6 +52,7 @@ export function memoryGrowth(tensorSamples: TensorSample[], heapSamples: HeapSam
     heapReadings: heaps.length,
     tensors: of(tensors, (s) => s.numTensors),
     bytes: of(tensors, (s) => s.numBytes),
+    backend: tensors.every((s) => s.backendBytes !== null) ? of(tensors, (s) => s.backendBytes ?? 0) : null,
     workerHeap: of(heaps, (s) => s.workerBytes),
     pageHeap: of(heaps, (s) => s.pageBytes),
   };
@@ -64,6 +68,7 @@ export function describeGrowth(g: Growth): string[] {
     `growth per 100 steps over steps ${g.fromStep}–${g.toStep} (${g.tensorReports} tensor reports, ${g.heapReadings} heap readings):`,
     `  tensors     ${g.tensors.per100.toFixed(2).padStart(11)}   (${g.tensors.min}–${g.tensors.max})`,
     `  bytes       ${`${g.bytes.per100.toFixed(0)} B`.padStart(11)}   (${mib(g.bytes.min)}–${mib(g.bytes.max)})`,
+    g.backend ? `  backend     ${`${g.backend.per100.toFixed(0)} B`.padStart(11)}   (${mib(g.backend.min)}–${mib(g.backend.max)}, wasm heap or GPU memory held)` : '  backend     (none reported)',
     heap('worker heap', g.workerHeap),
     heap('page heap  ', g.pageHeap),
   ];

@@ -50,7 +50,8 @@ async function main(): Promise<void> {
     writeFileSync('bench/out/soak.json', JSON.stringify({ steps, batch, burnIn, images, growth, run }, null, 2));
     console.log(`soak: tiny on wasm, ${images} images, batch ${batch}, ${steps} steps in ${run.trainSeconds.toFixed(0)} s (trainer ${run.meanStepMs.toFixed(0)} ms/step)`);
     for (const line of describeGrowth(growth)) console.log(line);
-    if (growth.tensors.max !== growth.tensors.min || growth.bytes.max !== growth.bytes.min) process.exitCode = 1;
+    const flat = (s: { min: number; max: number } | null) => s === null || s.max === s.min;
+    if (!flat(growth.tensors) || !flat(growth.bytes) || !flat(growth.backend)) process.exitCode = 1;
   } finally {
     await browser.close();
     await new Promise((r) => server.httpServer.close(r));

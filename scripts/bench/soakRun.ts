@@ -19,6 +19,8 @@ export interface TensorSample {
   step: number;
   numTensors: number;
   numBytes: number;
+  /** The wasm heap's size, or the GPU memory the backend allocated (BackendMemory). */
+  backendBytes: number | null;
 }
 
 export interface HeapSample {

@@ -6,7 +6,7 @@
 import type { ProposalConfig } from '../core/proposalConfig';
 import type { SelfTrainingFilter } from '../core/trainData';
 import type {
-  BackendReport, CheckpointSummary, ImageDetections, ImageProposals, IngestSummary, InjectedFault, StepReport, TrainingConfig, TrainingStatus,
+  BackendMemory, BackendReport, CheckpointSummary, ImageDetections, ImageProposals, IngestSummary, InjectedFault, StepReport, TrainingConfig, TrainingStatus,
 } from '../worker/protocol';
 
 /** One image of the dataset: the sizes that turn cached-copy pixels into original pixels. */
@@ -56,7 +56,7 @@ export type RunnerReport =
   | { kind: 'clustering'; proposals: number }
   | { kind: 'status'; status: TrainingStatus; round: number; step: number; totalSteps: number; message: string | null }
   /** With the worker's tfjs memory after the last of these steps (e2e/soak.spec.ts, the soak bench). */
-  | { kind: 'steps'; steps: StepReport[]; memory: { numTensors: number; numBytes: number } }
+  | { kind: 'steps'; steps: StepReport[]; memory: BackendMemory }
   /** The targets a round trains on, in cached-copy pixels (round 0: proposals with their pseudo-classes). */
   | { kind: 'round'; round: number; K: number; targets: ImageDetections[] }
   | { kind: 'checkpoint'; step: number; round: number }

@@ -5,7 +5,7 @@
 import type { StateCreator } from 'zustand';
 import { detrPreset, type DetrPreset } from '../core/detrConfig';
 import { DEFAULT_SELF_TRAINING } from '../core/trainData';
-import type { CheckpointSummary, ImageDetections, StepReport, TrainingConfig, TrainingStatus } from '../worker/protocol';
+import type { BackendMemory, CheckpointSummary, ImageDetections, StepReport, TrainingConfig, TrainingStatus } from '../worker/protocol';
 import { LossSeries } from './lossSeries';
 import { send } from './transport';
 import type { StudioState } from './index';
@@ -24,6 +24,7 @@ export interface TrainingStats {
   imagesPerSecond: number;
   numTensors: number;
   numBytes: number;
+  backendBytes: number | null;
   /** Seconds left at the current speed. */
   etaSeconds: number;
 }
@@ -54,7 +55,7 @@ export interface TrainingSlice {
   resumed(check: { step: number; savedProbeLoss: number; probeLoss: number }): void;
 
   trainingStatusChanged(p: TrainingProgress): void;
-  trainingStepsArrived(steps: StepReport[], memory: { numTensors: number; numBytes: number }): void;
+  trainingStepsArrived(steps: StepReport[], memory: BackendMemory): void;
   trainingPredictionsArrived(step: number, round: number, images: ImageDetections[]): void;
   trainingRoundStarted(round: number, targets: ImageDetections[]): void;
 }
@@ -121,7 +122,7 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
         training: progress,
         trainingStats: {
           msPerStep, stepsPerSecond: 1000 / msPerStep, imagesPerSecond: (1000 / msPerStep) * batch,
-          numTensors: memory.numTensors, numBytes: memory.numBytes, etaSeconds: (left * msPerStep) / 1000,
+          numTensors: memory.numTensors, numBytes: memory.numBytes, backendBytes: memory.backendBytes, etaSeconds: (left * msPerStep) / 1000,
         },
       };
     });

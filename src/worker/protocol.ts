@@ -210,6 +210,15 @@ export interface StorageUsage {
   checkpointBytes: number;
 }
 
+/** The worker's tensor memory after a batch of steps (backendMemory.ts). */
+export interface BackendMemory {
+  numTensors: number;
+  /** The live tensors' bytes. */
+  numBytes: number;
+  /** What the backend has taken for them: GPU buffers or textures allocated, or the wasm heap; null on CPU. */
+  backendBytes: number | null;
+}
+
 /** Faults the e2e tests inject (through the ?runner=1 surface) to prove the studio recovers from them. */
 export type InjectedFault =
   /** `device.destroy()` on the backend's WebGPU device: what a driver reset does. */
@@ -281,7 +290,7 @@ export type WorkerEvent =
   | { type: 'proposalsEnded'; runId: number; outcome: 'cancelled' | 'failed'; message: string }
   | { type: 'trainingStatus'; status: TrainingStatus; round: number; step: number; totalSteps: number; message: string | null }
   /** Steps since the last event (a few events a second), with the worker's tensor memory. */
-  | { type: 'trainingSteps'; steps: StepReport[]; memory: { numTensors: number; numBytes: number } }
+  | { type: 'trainingSteps'; steps: StepReport[]; memory: BackendMemory }
   | { type: 'trainingPredictions'; step: number; round: number; images: ImageDetections[] }
   /** The targets a round trains on: round 0 = proposals, later rounds = the detector's predictions. */
   | { type: 'trainingRound'; round: number; K: number; targets: ImageDetections[] }

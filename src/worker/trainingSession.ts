@@ -17,6 +17,7 @@ import { StorageFullError, type Checkpoint, type ImageStore } from './imageStore
 import type { StepReport, TrainingConfig, TrainingStatus, WorkerEvent } from './protocol';
 import { batchTensor, emptyTargets, inputSize, loadTrainingImages, toPixels, type TrainingImage } from './trainingImages';
 import { appendMetrics, metricsUpTo } from './metricsLog';
+import { backendMemory } from './backendMemory';
 import { keptProposalScores, type RoundLabels } from './runLabels';
 
 const EMIT_MS = 250;
@@ -180,8 +181,7 @@ export class TrainingSession {
       if (this.interrupted) return;
       const now = performance.now();
       if (now - lastEmit > EMIT_MS || this.step === end) {
-        const { numTensors, numBytes } = tf.memory();
-        this.emit({ type: 'trainingSteps', steps: pending, memory: { numTensors, numBytes } });
+        this.emit({ type: 'trainingSteps', steps: pending, memory: backendMemory() });
         pending = [];
         lastEmit = now;
       }
