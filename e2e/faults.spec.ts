@@ -27,8 +27,8 @@ test.beforeAll(() => {
 
 const STUDIO_URL = '/?backend=wasm&demo=0&cacheSize=128&runner=1';
 
-/** Three images in, proposals done, a tiny run of `steps` started (checkpoints every 5 steps). */
-async function startRun(page: Page, steps = 40): Promise<void> {
+/** Three images in (and one empty file skipped), proposals done with K pseudo-classes. */
+async function ingestAndPropose(page: Page): Promise<void> {
   await page.goto(STUDIO_URL);
   await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 60_000 });
   await page.getByTestId('folder-input').setInputFiles(DIR);
@@ -37,7 +37,12 @@ async function startRun(page: Page, steps = 40): Promise<void> {
   await proposalForm.getByLabel(/granularities/i).fill('2,3');
   await proposalForm.getByLabel(/pseudo-classes K/i).fill('4');
   await page.getByRole('button', { name: 'Run proposals' }).click();
-  await expect(page.getByTestId('proposal-summary')).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('proposal-summary')).toHaveAttribute('data-k', '4', { timeout: 120_000 });
+}
+
+/** Three images in, proposals done, a tiny run of `steps` started (checkpoints every 5 steps). */
+async function startRun(page: Page, steps = 40): Promise<void> {
+  await ingestAndPropose(page);
   const form = page.getByTestId('training-config');
   await form.getByLabel('Preset').selectOption('tiny');
   await form.getByLabel('Steps per round').fill(String(steps));

@@ -2,7 +2,7 @@
 // backend, owns the image cache and runs ingest; the math lives in src/core.
 
 import { selectBackend } from './backend';
-import { ImageStore, type Checkpoint } from './imageStore';
+import { ImageStore, StorageFullError, type Checkpoint } from './imageStore';
 import { DEFAULT_LIMITS, runIngest, type IngestSource } from './ingest';
 import { DEFAULT_PROPOSAL_CONFIG, validateProposalConfig } from '../core/proposalConfig';
 import { isBrokenWasmHeap } from '../core/wasmMemory';
@@ -126,16 +126,21 @@ function enqueueProposals(runId: number, rawConfig: unknown): void {
     const s = requireStore();
     try {
       const config = validateProposalConfig(rawConfig);
-      await s.setSetting('proposalConfig', config);
       const result = await runProposals(runId, config, {
         store: s, emit, encoder: () => encoderWeights(assetBase), isCancelled: () => cancelledRuns.has(runId),
       });
+      // One put replaces the previous run's proposals: refused, it leaves them whole.
       await s.putProposals(result);
+      await s.setSetting('proposalConfig', config);
       emit({ type: 'proposalsDone', runId, result });
     } catch (err) {
       if (isBrokenWasmHeap(err)) return fail('proposals', err);
       const cancelled = err instanceof Cancelled;
-      const message = cancelled ? 'cancelled; the previous results are kept' : err instanceof Error ? err.message : String(err);
+      const message = cancelled
+        ? 'cancelled; the previous results are kept'
+        : err instanceof StorageFullError
+          ? `${err.message}; the previous proposals are kept. Free space in the Storage panel`
+          : err instanceof Error ? err.message : String(err);
       emit({ type: 'proposalsEnded', runId, outcome: cancelled ? 'cancelled' : 'failed', message });
     }
   });
