@@ -6,7 +6,7 @@
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultTrainingConfig } from '../src/store/trainingSlice';
-import { expect, test, waitForIngest } from './studio';
+import { expect, runProposals, test, waitForIngest } from './studio';
 
 const DIR = join('e2e', 'fixtures', 'generated', 'device-lost-images');
 
@@ -23,11 +23,7 @@ test('a lost GPU device restarts WebGPU and the run continues from its checkpoin
   await expect(backend).toHaveText('webgpu', { timeout: 60_000 });
   await page.getByTestId('folder-input').setInputFiles(DIR);
   expect((await waitForIngest(page)).added).toBe(3);
-  const proposalForm = page.getByTestId('proposal-config');
-  await proposalForm.getByLabel(/granularities/i).fill('2');
-  await proposalForm.getByLabel(/pseudo-classes K/i).fill('3');
-  await page.getByRole('button', { name: 'Run proposals' }).click();
-  await expect(page.getByTestId('proposal-summary')).toBeVisible({ timeout: 300_000 });
+  await runProposals(page, '2', 3, 300_000);
 
   // Checkpoints every 2 steps (the form has no field for it; the runner takes a whole config).
   const config = { ...defaultTrainingConfig('tiny'), stepsPerRound: 5, extraRounds: 0, batchSize: 1, checkpointEvery: 2 };

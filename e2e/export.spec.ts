@@ -11,7 +11,7 @@ import { parseCocoDataset } from '../src/core/cocoFormat';
 import { readSafetensors } from '../src/core/safetensors';
 import { readTfjsWeights } from '../src/core/tfjsWeights';
 import { weightsDiffer } from '../src/core/weightMap';
-import { expect, test, waitForIngest } from './studio';
+import { expect, fillTinyRun, runProposals, test, waitForIngest } from './studio';
 
 const DIR = join('e2e', 'fixtures', 'generated', 'export-demo-images');
 
@@ -30,18 +30,10 @@ test('a run exports as a .zip, a damaged copy is refused, the good copy imports 
   await page.getByTestId('folder-input').setInputFiles(DIR);
   expect((await waitForIngest(page)).added).toBe(3);
 
-  const proposalForm = page.getByTestId('proposal-config');
-  await proposalForm.getByLabel(/granularities/i).fill('2,3');
-  await proposalForm.getByLabel(/pseudo-classes K/i).fill('4');
-  await page.getByRole('button', { name: 'Run proposals' }).click();
-  await expect(page.getByTestId('proposal-summary')).toBeVisible({ timeout: 120_000 });
+  await runProposals(page, '2,3', 4);
 
   // A long round stopped after a few steps: the saved run is unfinished, so the resume offer shows.
-  const form = page.getByTestId('training-config');
-  await form.getByLabel('Preset').selectOption('tiny');
-  await form.getByLabel('Steps per round').fill('40');
-  await form.getByLabel('Self-training rounds').fill('0');
-  await form.getByLabel('Batch size').fill('2');
+  await fillTinyRun(page, { steps: 40, rounds: 0, batch: 2 });
   const exportButton = page.getByRole('button', { name: 'Export run (.zip)' });
   await expect(exportButton).toBeDisabled();
   await page.getByRole('button', { name: 'Start pretraining' }).click();

@@ -9,7 +9,7 @@
 import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, test, waitForIngest, type Watch } from './studio';
+import { expect, fillTinyRun, runProposals, test, waitForIngest, type Watch } from './studio';
 
 const DIR = join('e2e', 'fixtures', 'generated', 'fault-images');
 /** "scene-‮gpj.png" displays as "scene-gnp.jpg" unless it is isolated. */
@@ -33,21 +33,13 @@ async function ingestAndPropose(page: Page): Promise<void> {
   await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 60_000 });
   await page.getByTestId('folder-input').setInputFiles(DIR);
   expect(await waitForIngest(page)).toEqual({ added: 3, skipped: 1 });
-  const proposalForm = page.getByTestId('proposal-config');
-  await proposalForm.getByLabel(/granularities/i).fill('2,3');
-  await proposalForm.getByLabel(/pseudo-classes K/i).fill('4');
-  await page.getByRole('button', { name: 'Run proposals' }).click();
-  await expect(page.getByTestId('proposal-summary')).toHaveAttribute('data-k', '4', { timeout: 120_000 });
+  await runProposals(page, '2,3', 4);
 }
 
 /** Three images in, proposals done, a tiny run of `steps` started (checkpoints every 5 steps). */
 async function startRun(page: Page, steps = 40): Promise<void> {
   await ingestAndPropose(page);
-  const form = page.getByTestId('training-config');
-  await form.getByLabel('Preset').selectOption('tiny');
-  await form.getByLabel('Steps per round').fill(String(steps));
-  await form.getByLabel('Self-training rounds').fill('0');
-  await form.getByLabel('Batch size').fill('2');
+  await fillTinyRun(page, { steps, rounds: 0, batch: 2 });
   await page.getByRole('button', { name: 'Start pretraining' }).click();
 }
 

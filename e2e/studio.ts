@@ -63,3 +63,21 @@ export async function expectNoSeriousA11yViolations(page: Page): Promise<void> {
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 }
+
+/** Runs proposals with a small config (the given granularities, K pseudo-classes) and waits for their summary. */
+export async function runProposals(page: Page, granularities: string, k: number, timeout = 120_000): Promise<void> {
+  const form = page.getByTestId('proposal-config');
+  await form.getByLabel(/granularities/i).fill(granularities);
+  await form.getByLabel(/pseudo-classes K/i).fill(String(k));
+  await page.getByRole('button', { name: 'Run proposals' }).click();
+  await expect(page.getByTestId('proposal-summary')).toBeVisible({ timeout });
+}
+
+/** Fills the training form for a run of the tiny preset; the caller starts it. */
+export async function fillTinyRun(page: Page, run: { steps: number; rounds: number; batch: number }): Promise<void> {
+  const form = page.getByTestId('training-config');
+  await form.getByLabel('Preset').selectOption('tiny');
+  await form.getByLabel('Steps per round').fill(String(run.steps));
+  await form.getByLabel('Self-training rounds').fill(String(run.rounds));
+  await form.getByLabel('Batch size').fill(String(run.batch));
+}

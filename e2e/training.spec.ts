@@ -4,7 +4,7 @@
 
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, expectNoSeriousA11yViolations, openStudio, test, waitForIngest } from './studio';
+import { expect, expectNoSeriousA11yViolations, fillTinyRun, openStudio, runProposals, test, waitForIngest } from './studio';
 
 const DIR = join('e2e', 'fixtures', 'generated', 'six-demo-images');
 
@@ -20,17 +20,9 @@ test('tiny preset pretrains on WebGPU with live loss and predictions, pause and 
   await page.getByTestId('folder-input').setInputFiles(DIR);
   expect((await waitForIngest(page)).added).toBe(6);
 
-  const proposalForm = page.getByTestId('proposal-config');
-  await proposalForm.getByLabel(/granularities/i).fill('2,3');
-  await proposalForm.getByLabel(/pseudo-classes K/i).fill('4');
-  await page.getByRole('button', { name: 'Run proposals' }).click();
-  await expect(page.getByTestId('proposal-summary')).toBeVisible({ timeout: 300_000 });
+  await runProposals(page, '2,3', 4, 300_000);
 
-  const form = page.getByTestId('training-config');
-  await form.getByLabel('Preset').selectOption('tiny');
-  await form.getByLabel('Steps per round').fill('4');
-  await form.getByLabel('Self-training rounds').fill('1');
-  await form.getByLabel('Batch size').fill('2');
+  await fillTinyRun(page, { steps: 4, rounds: 1, batch: 2 });
   await page.locator('.thumb').first().click();
   await page.getByRole('button', { name: 'Pin for live predictions' }).click();
   await page.getByRole('button', { name: 'Start pretraining' }).click();
