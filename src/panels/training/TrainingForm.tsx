@@ -29,10 +29,39 @@ const ATTENTIONS: readonly { value: AttentionKind; label: string }[] = [
   { value: 'deformable', label: 'deformable (multi-scale)' },
 ];
 
-/** The option whose value a select reported, narrowed to its type by finding it. */
-function pick<T extends string>(options: readonly { value: T }[], value: string, then: (v: T) => void): void {
-  const found = options.find((o) => o.value === value);
-  if (found) then(found.value);
+interface SelectFieldProps<T extends string> {
+  id: string;
+  label: string;
+  options: readonly { value: T; label: string }[];
+  value: T;
+  onChoose: (value: T) => void;
+  help: React.ReactNode;
+}
+
+/** A labelled select over typed options, with its help text. */
+function SelectField<T extends string>({ id, label, options, value, onChoose, help }: SelectFieldProps<T>) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        value={value}
+        aria-describedby={`${id}-help`}
+        // The option whose value the select reported, narrowed to its type by finding it.
+        onChange={(e) => {
+          const found = options.find((o) => o.value === e.currentTarget.value);
+          if (found) onChoose(found.value);
+        }}
+      >
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      <small id={`${id}-help`}>{help}</small>
+    </div>
+  );
 }
 
 export function TrainingForm({ editable, draft }: Props) {
@@ -49,20 +78,14 @@ export function TrainingForm({ editable, draft }: Props) {
   return (
     <form className="config-form training-form" data-testid="training-config" aria-label="Pretraining settings" noValidate onSubmit={(e) => e.preventDefault()}>
       <fieldset className="fields" disabled={!editable}>
-        <div className="field">
-          <label htmlFor={`${id}-preset`}>Preset</label>
-          <select id={`${id}-preset`} value={config.preset} aria-describedby={`${id}-preset-help`} onChange={(e) => pick(PRESETS, e.currentTarget.value, choosePreset)}>
-            {PRESETS.map((p) => (
-              <option key={p.value} value={p.value}>
-                {p.label}
-              </option>
-            ))}
-          </select>
-          <small id={`${id}-preset-help`}>
-            {detr.imageSize} px · D {t.dModel} · {t.numEncoderLayers}+{t.numDecoderLayers} layers · {detr.numQueries} queries. A preset resets
-            the fields below.
-          </small>
-        </div>
+        <SelectField
+          id={`${id}-preset`}
+          label="Preset"
+          options={PRESETS}
+          value={config.preset}
+          onChoose={choosePreset}
+          help={`${detr.imageSize} px · D ${t.dModel} · ${t.numEncoderLayers}+${t.numDecoderLayers} layers · ${detr.numQueries} queries. A preset resets the fields below.`}
+        />
         {TEXT_FIELDS.map((f) => (
           <div className="field" key={f.name}>
             <label htmlFor={`${id}-${f.name}`}>{f.label}</label>
@@ -80,30 +103,22 @@ export function TrainingForm({ editable, draft }: Props) {
             <small id={`${id}-${f.name}-help`}>{f.help}</small>
           </div>
         ))}
-        <div className="field">
-          <label htmlFor={`${id}-init`}>Backbone init</label>
-          <select id={`${id}-init`} value={detr.backbone.init} aria-describedby={`${id}-init-help`} onChange={(e) => pick(INITS, e.currentTarget.value, chooseInit)}>
-            {INITS.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-          <small id={`${id}-init-help`}>Where the trainable backbone starts; SimDETR also pretrains from scratch. The proposal encoder stays frozen.</small>
-        </div>
-        <div className="field">
-          <label htmlFor={`${id}-attention`}>Attention</label>
-          <select id={`${id}-attention`} value={t.attention} aria-describedby={`${id}-attention-help`} onChange={(e) => pick(ATTENTIONS, e.currentTarget.value, chooseAttention)}>
-            {ATTENTIONS.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-          <small id={`${id}-attention-help`}>
-            Deformable attention (as the paper&apos;s Deformable DETR) samples {t.numPoints} points per head on four scales instead of attending to every pixel.
-          </small>
-        </div>
+        <SelectField
+          id={`${id}-init`}
+          label="Backbone init"
+          options={INITS}
+          value={detr.backbone.init}
+          onChoose={chooseInit}
+          help="Where the trainable backbone starts; SimDETR also pretrains from scratch. The proposal encoder stays frozen."
+        />
+        <SelectField
+          id={`${id}-attention`}
+          label="Attention"
+          options={ATTENTIONS}
+          value={t.attention}
+          onChoose={chooseAttention}
+          help={`Deformable attention (as the paper's Deformable DETR) samples ${t.numPoints} points per head on four scales instead of attending to every pixel.`}
+        />
       </fieldset>
       {messages.length > 0 && (
         <div className="form-error" role="alert" data-testid="training-config-error">
