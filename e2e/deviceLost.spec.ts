@@ -1,11 +1,15 @@
 // The GPU device lost while a run goes, on WebGPU (SwiftShader): `device.destroy()` on the
 // backend's own device, injected through the ?runner=1 surface. The worker notices, starts WebGPU
 // again, reloads the last checkpoint and finishes the run; the UI says what happened and how many
-// steps were repeated. Kept short (tiny preset, one image per step): a step here takes 10–30 s.
+// steps were repeated. The device running out of memory (its uncaptured GPUOutOfMemoryError,
+// dispatched the same way) stops the run with that reason instead, as the same batch would run out
+// again; WebGPU starts afresh and the person resumes from the checkpoint. Kept short (tiny
+// preset, one image per step): a step here takes 10–30 s.
 
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultTrainingConfig } from '../src/store/trainingSlice';
+import type { Page } from '@playwright/test';
 import { expect, runProposals, test, waitForIngest } from './studio';
 
 const DIR = join('e2e', 'fixtures', 'generated', 'device-lost-images');
@@ -16,8 +20,8 @@ test.beforeAll(() => {
   for (const name of readdirSync('public/demo/images').sort().slice(0, 3)) cpSync(join('public/demo/images', name), join(DIR, name));
 });
 
-test('a lost GPU device restarts WebGPU and the run continues from its checkpoint', async ({ page }) => {
-  test.setTimeout(900_000);
+/** Three images, proposals, and a 5-step tiny run on WebGPU (checkpoints every 2 steps) at step ≥ 3. */
+async function runToStep3(page: Page): Promise<void> {
   await page.goto('/?backend=webgpu&allowFallbackAdapter=1&demo=0&cacheSize=128&runner=1');
   const backend = page.getByTestId('backend-name');
   await expect(backend).toHaveText('webgpu', { timeout: 60_000 });
@@ -30,7 +34,13 @@ test('a lost GPU device restarts WebGPU and the run continues from its checkpoin
   await page.evaluate((c) => void window.simdetrRunner?.train(c).catch(() => undefined), config);
   const status = page.getByTestId('training-status');
   await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 300_000, intervals: [500] }).toBeGreaterThanOrEqual(3);
+}
 
+test('a lost GPU device restarts WebGPU and the run continues from its checkpoint', async ({ page }) => {
+  test.setTimeout(900_000);
+  await runToStep3(page);
+  const backend = page.getByTestId('backend-name');
+  const status = page.getByTestId('training-status');
   await page.evaluate(() => window.simdetrRunner?.injectFault('loseDevice'));
   const notice = page.getByTestId('recovery-notice');
   await expect(notice).toHaveAttribute('data-kind', 'gpu', { timeout: 120_000 });
@@ -53,5 +63,31 @@ test('a lost GPU device restarts WebGPU and the run continues from its checkpoin
   await expect(status).toHaveAttribute('data-status', 'done', { timeout: 600_000 });
   await expect(status).toHaveAttribute('data-step', '5');
   expect(Number.isFinite(Number(await page.getByTestId('loss-chart').getAttribute('data-last-loss')))).toBe(true);
+  await expect(page.getByTestId('image-count')).toHaveText('3 images');
+});
+
+test('the GPU out of memory stops the run with that reason, WebGPU starts again, and the run resumes from its checkpoint', async ({ page }) => {
+  test.setTimeout(900_000);
+  await runToStep3(page);
+  const status = page.getByTestId('training-status');
+  await page.evaluate(() => window.simdetrRunner?.injectFault('gpuOutOfMemory'));
+  await expect(status).toHaveAttribute('data-status', 'failed', { timeout: 120_000 });
+  await expect(status).toContainText(
+    /The GPU ran out of memory at step \d+ \(injected: a buffer of the training step could not be allocated\); webgpu was started again with its memory freed\. Resume from the checkpoint of step \d+ with a smaller batch or image size\./,
+  );
+  await expect(page.getByTestId('backend-name')).toHaveText('webgpu');
+  const offer = page.getByTestId('resume-offer');
+  await expect(offer).toHaveAttribute('data-step', /^[1-9]\d*$/, { timeout: 60_000 });
+  const from = Number(await offer.getAttribute('data-step'));
+  expect(from % 2, 'a checkpoint step').toBe(0);
+
+  await offer.getByRole('button', { name: `Resume from step ${from}` }).click();
+  const check = page.getByTestId('resume-check');
+  await expect(check).toContainText(`Resumed at step ${from}`, { timeout: 300_000 });
+  const saved = Number(await check.getAttribute('data-saved'));
+  const now = Number(await check.getAttribute('data-now'));
+  expect(Math.abs(now - saved), 'the checkpoint gives the loss it was saved with, on the new device').toBeLessThan(1e-4 * Math.max(1, saved));
+  await expect(status).toHaveAttribute('data-status', 'done', { timeout: 600_000 });
+  await expect(status).toHaveAttribute('data-step', '5');
   await expect(page.getByTestId('image-count')).toHaveText('3 images');
 });

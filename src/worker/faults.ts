@@ -17,6 +17,8 @@ export function injectFault(fault: InjectedFault): void {
       return;
     case 'fillWasmHeap':
       return fillWasmHeap();
+    case 'gpuOutOfMemory':
+      return GpuWatch.injectOutOfMemory();
     default:
       return assertNever(fault);
   }

@@ -2,6 +2,10 @@
 // WebGPU device's `lost` promise settles and every tensor on it is gone. GpuWatch notices it,
 // throws away tfjs's engine state (the tensors and the backend of the dead device) and starts the
 // backend again; the worker then resumes an interrupted run from its last checkpoint.
+// Running out of GPU memory comes as an uncaptured GPUOutOfMemoryError on the device, which tfjs
+// ignores: the failed buffer stays invalid, and what reads it gets garbage. GpuWatch treats it as a
+// loss (it destroys the device, so the backend starts again with its memory and pools freed), marked
+// as out of memory, because continuing with the same batch would run out again.
 
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
@@ -11,11 +15,13 @@ import type { BackendReport } from './protocol';
 export interface WatchedDevice {
   /** The loss's reason and message once it happened, else null. */
   readonly lost: string | null;
+  /** The GPUOutOfMemoryError's message when that is why the device went, else null. */
+  readonly outOfMemory: string | null;
   /** The loss, if it comes within `ms`: an error in a step can arrive before `lost` settles. */
   lostWithin(ms: number): Promise<string | null>;
 }
 
-const NO_DEVICE: WatchedDevice = { lost: null, lostWithin: () => Promise.resolve(null) };
+const NO_DEVICE: WatchedDevice = { lost: null, outOfMemory: null, lostWithin: () => Promise.resolve(null) };
 /** How long a restart waits for the interrupted run to let go of its tensors. */
 const IDLE_WAIT_MS = 60_000;
 
@@ -48,13 +54,23 @@ export class GpuWatch {
       return;
     }
     let lost: string | null = null;
+    let outOfMemory: string | null = null;
     const settled = device.lost.then((info) => {
-      lost = `${info.reason ?? 'unknown'}: ${info.message || 'no message from the browser'}`;
+      lost = outOfMemory !== null ? `out of memory: ${outOfMemory}` : `${info.reason ?? 'unknown'}: ${info.message || 'no message from the browser'}`;
       return lost;
+    });
+    device.addEventListener('uncapturederror', (event) => {
+      const { error } = event as GPUUncapturedErrorEvent;
+      if (!(error instanceof GPUOutOfMemoryError) || outOfMemory !== null) return;
+      outOfMemory = error.message || 'no message from the browser';
+      device.destroy();
     });
     const watched: WatchedDevice = {
       get lost() {
         return lost;
+      },
+      get outOfMemory() {
+        return outOfMemory;
       },
       lostWithin: (ms) => Promise.race([settled, sleep(ms, null)]),
     };
@@ -82,6 +98,17 @@ export class GpuWatch {
     const device = currentDevice();
     if (!device) throw new Error(`no WebGPU device to lose: the backend is ${tf.getBackend()}`);
     device.destroy();
+  }
+
+  /**
+   * Test hook: the device reports that it ran out of memory, with the event the browser fires when
+   * an allocation fails (really exhausting a GPU would take the test machine's memory with it).
+   */
+  static injectOutOfMemory(): void {
+    const device = currentDevice();
+    if (!device) throw new Error(`no WebGPU device to run out of memory: the backend is ${tf.getBackend()}`);
+    const error = new GPUOutOfMemoryError('injected: a buffer of the training step could not be allocated');
+    device.dispatchEvent(new GPUUncapturedErrorEvent('uncapturederror', { error }));
   }
 
   private async recover(): Promise<BackendReport> {

@@ -226,7 +226,9 @@ export type InjectedFault =
   /** An uncaught error thrown outside any handler: the worker is broken. */
   | 'crash'
   /** The wasm heap taken up to its 4 GiB (real allocations, held): the next step's allocation fails. */
-  | 'fillWasmHeap';
+  | 'fillWasmHeap'
+  /** The WebGPU device's uncaptured GPUOutOfMemoryError, as an allocation that fails fires it. */
+  | 'gpuOutOfMemory';
 
 /** How the worker came back after the GPU device was lost. */
 export interface GpuRecovery {

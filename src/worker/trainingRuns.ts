@@ -69,6 +69,7 @@ export class TrainingRuns {
     }
     const device = this.gpu.current;
     let lost: string | null = null;
+    let outOfMemory: string | null = null;
     let interrupted: Interrupted | null = null;
     let release = () => undefined as void;
     this.ended = new Promise<void>((r) => (release = r));
@@ -80,6 +81,7 @@ export class TrainingRuns {
       this.session = new TrainingSession(runConfig, s, await this.deps.encoder(), emit, checkpoint);
       await this.session.run();
       lost = device.lost;
+      outOfMemory = device.outOfMemory;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       // Nothing more may run on a full or trapped heap: the page replaces the worker, and the run
@@ -87,13 +89,15 @@ export class TrainingRuns {
       if (isBrokenWasmHeap(err)) return emit({ type: 'workerBroken', message: `${message}. Resume with a smaller batch or image size` });
       // An error while the device goes is the loss's symptom, not the run's own failure.
       lost = await device.lostWithin(LOST_GRACE_MS);
+      outOfMemory = device.outOfMemory;
       if (lost === null) emit({ type: 'trainingStatus', status: 'failed', round: 0, step: 0, totalSteps: 0, message });
     } finally {
       interrupted = this.session ? { lostAt: this.session.stepReached, checkpointStep: this.session.checkpointStep } : null;
       this.session = null;
       release();
     }
-    if (lost !== null) await this.continueAfterGpuLoss(lost, interrupted);
+    if (outOfMemory !== null) await this.stopAfterGpuOutOfMemory(outOfMemory, interrupted);
+    else if (lost !== null) await this.continueAfterGpuLoss(lost, interrupted);
   }
 
   private onGpuLost(cause: string): void {
@@ -103,6 +107,22 @@ export class TrainingRuns {
       (report) => emit({ type: 'gpuRecovered', recovery: { cause, backend: report.backend, run: null } }),
       (err: unknown) => emit({ type: 'error', where: 'backend', message: `the GPU device was lost (${cause}) and no backend could start again: ${String(err)}` }),
     );
+  }
+
+  /** Out of GPU memory, the run stops: the same batch would run out again. The backend starts afresh. */
+  private async stopAfterGpuOutOfMemory(message: string, run: Interrupted | null): Promise<void> {
+    const at = run ? ` at step ${run.lostAt}` : '';
+    let restarted: string;
+    try {
+      restarted = `${(await this.gpu.restarted()).backend} was started again with its memory freed`;
+    } catch (err) {
+      restarted = `no backend could start again (${err instanceof Error ? err.message : String(err)})`;
+    }
+    const next = run?.checkpointStep != null ? `Resume from the checkpoint of step ${run.checkpointStep}` : 'Start the run again';
+    this.deps.emit({
+      type: 'trainingStatus', status: 'failed', round: 0, step: run?.lostAt ?? 0, totalSteps: 0,
+      message: `The GPU ran out of memory${at} (${message}); ${restarted}. ${next} with a smaller batch or image size.`,
+    });
   }
 
   /** Once the backend is back, the interrupted run continues from its last checkpoint. */
