@@ -8,9 +8,11 @@
 // backend (Node, tfjs 4.22, 30 targets per image), heap after one step:
 //   dense attention, `laptop` (320×432): 1,205 MiB at batch 1, 2,361 MiB at batch 2 (8.8 kB per pixel,
 //     the backbone's early, wide layers dominate);
-//   deformable attention, `tiny` (128×176, D 64, 2 encoder layers): 429, 808 and 1,394 MiB at batch
-//     1, 2 and 4 (about 15 kB per pixel: every encoder token samples L·P points per head, so the
-//     sampling grows with D and the encoder's depth too); `laptop` ran out of the 4 GiB at batch 1.
+//   deformable attention (bilinearSample's own gradient, which keeps no gathered reads), `tiny`
+//     (128×176, D 64, 2 encoder layers): 298, 515 and 905 MiB at batch 1, 2 and 4; `laptop` (D 128,
+//     3 encoder layers): 2,278 MiB at batch 1. Every encoder token samples L·P points per head, so
+//     beyond the backbone's share the sampling grows with D and the encoder's depth: fitted as
+//     5.4 kB + 28.5 B × D × layers per pixel.
 // The constants below round those up.
 //
 // The estimate cannot see everything (another job's tensors, a config it has not measured), so the
@@ -23,8 +25,9 @@ import type { DetrConfig } from './detrConfig';
 
 const FIXED_BYTES = 128 * 2 ** 20;
 const DENSE_BYTES_PER_PIXEL = 9_000;
-/** Deformable: bytes per input pixel for each unit of D × encoder layers. */
-const DEFORMABLE_BYTES_PER_PIXEL_PER_D_LAYER = 130;
+/** Deformable: bytes per input pixel, plus as many again for each unit of D × encoder layers. */
+const DEFORMABLE_BYTES_PER_PIXEL = 5_500;
+const DEFORMABLE_BYTES_PER_PIXEL_PER_D_LAYER = 30;
 /** Below the 4 GiB ceiling, leaving room for the heap's growth steps and the data outside tensors. */
 export const WASM_TRAINING_BUDGET = 3.5 * 2 ** 30;
 
@@ -33,7 +36,10 @@ type MemoryConfig = Pick<DetrConfig, 'imageSize'> & { transformer: Pick<DetrConf
 /** Estimated peak wasm heap of one training step, in bytes. */
 export function wasmStepBytes(detr: MemoryConfig, input: { height: number; width: number }, batchSize: number): number {
   const t = detr.transformer;
-  const perPixel = t.attention === 'deformable' ? DEFORMABLE_BYTES_PER_PIXEL_PER_D_LAYER * t.dModel * Math.max(1, t.numEncoderLayers) : DENSE_BYTES_PER_PIXEL;
+  const perPixel =
+    t.attention === 'deformable'
+      ? DEFORMABLE_BYTES_PER_PIXEL + DEFORMABLE_BYTES_PER_PIXEL_PER_D_LAYER * t.dModel * Math.max(1, t.numEncoderLayers)
+      : DENSE_BYTES_PER_PIXEL;
   return FIXED_BYTES + batchSize * input.height * input.width * perPixel;
 }
 
