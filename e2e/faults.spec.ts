@@ -1,7 +1,7 @@
 // Faults while a run goes, on the wasm backend (fast enough on a small CPU machine): the worker
 // crashes (an uncaught error, injected through the ?runner=1 surface), a step finds the WebAssembly
-// heap full (filled through the same surface) and the storage quota runs
-// out while a checkpoint is written (a real quota, lowered through the DevTools protocol). Each
+// heap full (filled through the same surface), the tab's renderer is killed, and the storage quota
+// runs out while a checkpoint is written (a real quota, lowered through the DevTools protocol). Each
 // time the person is told what happened, the dataset stays, and resuming continues from the last
 // checkpoint that reached the disk. The storage panel frees checkpoints and the cached images.
 // File names with U+202E are shown isolated in <bdi>.
@@ -27,18 +27,13 @@ test.beforeAll(() => {
 
 const STUDIO_URL = '/?backend=wasm&demo=0&cacheSize=128&runner=1';
 
-/** Three images in (and one empty file skipped), proposals done with K pseudo-classes. */
-async function ingestAndPropose(page: Page): Promise<void> {
+/** Three images in (one empty file skipped), proposals done, a tiny run of `steps` started (checkpoints every 5 steps). */
+async function startRun(page: Page, steps = 40): Promise<void> {
   await page.goto(STUDIO_URL);
   await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 60_000 });
   await page.getByTestId('folder-input').setInputFiles(DIR);
   expect(await waitForIngest(page)).toEqual({ added: 3, skipped: 1 });
   await runProposals(page, '2,3', 4);
-}
-
-/** Three images in, proposals done, a tiny run of `steps` started (checkpoints every 5 steps). */
-async function startRun(page: Page, steps = 40): Promise<void> {
-  await ingestAndPropose(page);
   await fillTinyRun(page, { steps, rounds: 0, batch: 2 });
   await page.getByRole('button', { name: 'Start pretraining' }).click();
 }

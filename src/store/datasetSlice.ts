@@ -20,7 +20,7 @@ export interface IngestProgress {
 
 export interface DatasetSlice {
   images: ImageMeta[];
-  /** Thumbnail blobs by image id. Cells mint their object URLs while shown (useObjectUrl):
+  /** Thumbnail blobs by image id. Cells mint their object URLs while shown (BlobImage):
    *  minting 5,000 on the page as an ingest adds them made its longest tasks. */
   thumbs: Record<string, Blob>;
   datasetLoaded: boolean;
