@@ -142,6 +142,24 @@ test('the renderer killed mid-run, as Chromium does when the page runs out of me
   expect(errors).toEqual([]);
 });
 
+test('a non-finite loss takes the run back to its last checkpoint at half the learning rate, and the run goes on to the end', async ({ page }) => {
+  test.setTimeout(240_000);
+  await startRun(page);
+  const status = page.getByTestId('training-status');
+  await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 120_000 }).toBeGreaterThan(6);
+
+  await page.evaluate(() => window.simdetrRunner?.injectFault('poisonWeights'));
+  await expect(status).toContainText(/The loss was not finite at step (\d+): back to the checkpoint of step (\d+), learning rate halved to 5\.0e-5\./, { timeout: 60_000 });
+  const m = /not finite at step (\d+): back to the checkpoint of step (\d+)/.exec(await status.innerText());
+  const [failed, back] = [Number(m![1]), Number(m![2])];
+  expect(back % 5, 'a checkpoint step').toBe(0);
+  expect(back).toBeLessThan(failed);
+  await expect(status).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
+  await expect(status).toHaveAttribute('data-step', '40');
+  await expect(status).toContainText('1 rollback after a non-finite loss; final learning rate 5.0e-5.');
+  expect(Number.isFinite(Number(await page.getByTestId('loss-chart').getAttribute('data-last-loss')))).toBe(true);
+});
+
 test('a full disk while saving a checkpoint says so, keeps the previous one, and resume gets it', async ({ page }) => {
   test.setTimeout(240_000);
   await startRun(page, 1000); // still running when the disk fills, however fast the machine (the test stops it)

@@ -1,6 +1,7 @@
 // Faults the e2e tests inject through the ?runner=1 surface, to prove the studio recovers from
 // them: the real fault where the browser allows it (the device destroyed), else its closest cause.
 
+import * as tf from '@tensorflow/tfjs';
 import { activeWasmModule } from '../core/wasmMemory';
 import { GpuWatch } from './gpuWatch';
 import { assertNever, type InjectedFault } from './protocol';
@@ -19,6 +20,8 @@ export function injectFault(fault: InjectedFault): void {
       return fillWasmHeap();
     case 'gpuOutOfMemory':
       return GpuWatch.injectOutOfMemory();
+    case 'poisonWeights':
+      return poisonWeights();
     default:
       return assertNever(fault);
   }
@@ -43,4 +46,12 @@ function fillWasmHeap(): void {
       hog.push(pointer);
     }
   }
+}
+
+/** NaN in one trainable weight of the running detector, as a diverging update leaves it: the next loss is not finite. */
+function poisonWeights(): void {
+  const trainable = Object.values(tf.engine().registeredVariables).filter((v) => v.trainable);
+  const victim = trainable.at(-1);
+  if (!victim) throw new Error('poisonWeights needs a detector in training: no trainable weight is registered');
+  victim.assign(tf.fill(victim.shape, Number.NaN));
 }

@@ -228,7 +228,9 @@ export type InjectedFault =
   /** The wasm heap taken up to its 4 GiB (real allocations, held): the next step's allocation fails. */
   | 'fillWasmHeap'
   /** The WebGPU device's uncaptured GPUOutOfMemoryError, as an allocation that fails fires it. */
-  | 'gpuOutOfMemory';
+  | 'gpuOutOfMemory'
+  /** NaN written into a trainable weight of the running detector, as a diverging update leaves it. */
+  | 'poisonWeights';
 
 /** How the worker came back after the GPU device was lost. */
 export interface GpuRecovery {
