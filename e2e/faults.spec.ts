@@ -1,7 +1,7 @@
 // Faults while a run goes, on the wasm backend (fast enough on a small CPU machine): the worker
 // crashes (an uncaught error, injected through the ?runner=1 surface), a step finds the WebAssembly
-// heap full (filled through the same surface), the tab's renderer is killed, and the storage quota
-// runs out while a checkpoint is written (a real quota, lowered through the DevTools protocol). Each
+// heap full (filled through the same surface), the tab's renderer is killed, a weight turns NaN (the
+// loss diverges), and the storage quota runs out while a checkpoint is written (a real quota, lowered through the DevTools protocol). Each
 // time the person is told what happened, the dataset stays, and resuming continues from the last
 // checkpoint that reached the disk. The storage panel frees checkpoints and the cached images.
 // File names with U+202E are shown isolated in <bdi>.
