@@ -5,7 +5,7 @@
 //
 // The estimate is measured, not derived: a training step keeps every activation and its gradient
 // until the backward pass ends, so the heap grows with the input's pixels. Measured on the wasm
-// backend (Node, tfjs 4.22, 30 targets per image), heap after one step:
+// backend (Node, tfjs 4.22, 30 targets per image; `npm run eval:memory`), heap after one step:
 //   dense attention, `laptop` (320×432): 1,205 MiB at batch 1, 2,361 MiB at batch 2 (8.8 kB per pixel,
 //     the backbone's early, wide layers dominate);
 //   deformable attention (bilinearSample's own gradient, which keeps no gathered reads), `tiny`
