@@ -38,6 +38,8 @@ const schema = record({
       bbox: v.strictTuple([coord, coord, coord, coord], expected('[x, y, width, height]')),
       area: v.optional(v.pipe(v.number(expected('a number')), v.finite(expected('a finite number')), v.minValue(0, expected('an area ≥ 0')))),
       iscrowd: v.optional(v.picklist([0, 1], expected('0 or 1'))),
+      /** The studio's own label files carry each box's confidence. */
+      score: v.optional(v.pipe(v.number(expected('a number')), v.finite(expected('a finite number')), v.minValue(0, expected('a score in [0, 1]')), v.maxValue(1, expected('a score in [0, 1]')))),
     }),
   ),
 });
@@ -103,6 +105,7 @@ export function parseCocoDataset(json: unknown): CocoParseResult {
     bbox: [...a.bbox],
     area: a.area ?? a.bbox[2] * a.bbox[3],
     iscrowd: a.iscrowd ?? 0,
+    ...(a.score === undefined ? {} : { score: a.score }),
   }));
   return { ok: true, dataset: { images, categories: categories.map((c) => (c.supercategory === undefined ? { id: c.id, name: c.name } : c)), annotations: anns } };
 }

@@ -93,6 +93,17 @@ describe('run archive', () => {
     await expect(readRunArchive(rezip({ 'metrics.jsonl': lines }), 'r.zip')).rejects.toThrow(/^metrics\.jsonl: line 2: round: /);
   });
 
+  it('reads each round\'s pseudo-labels back, validated, and names a damaged one', async () => {
+    const withRounds = buildRunZip({ ...parts(), labels: new Map<string, unknown>([['pseudo_labels.round0.coco.json', coco], ['pseudo_labels.round2.coco.json', coco], ['proposals.coco.json', coco]]) });
+    const run = await readRunArchive(withRounds, 'run.zip');
+    expect([...run.rounds.keys()].sort()).toEqual([0, 2]);
+    expect(run.rounds.get(2)).toEqual(coco);
+    expect((await readRunArchive(zip(), 'run.zip')).rounds.size).toBe(0);
+    const broken = strToU8(JSON.stringify({ ...coco, images: [{ id: 1, file_name: 'a.jpg', width: -5, height: 480 }] }));
+    const damaged = zipSync({ ...unzipSync(withRounds), 'pseudo_labels.round2.coco.json': broken });
+    await expect(readRunArchive(damaged, 'r.zip')).rejects.toThrow(/^pseudo_labels\.round2\.coco\.json: images\[0\]\.width/);
+  });
+
   it('refuses a zip whose two weight files disagree', async () => {
     const other = Float32Array.from(values);
     other[2] = 3.4999998;

@@ -8,9 +8,11 @@
 // does). Every part is checked here; detrNames and optimizerFile check them against the model.
 
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
+import { parseCocoDataset, type CocoDataset } from '../core/cocoFormat';
 import { readSafetensors, type SafetensorsFile } from '../core/safetensors';
 import { readTfjsWeights, TFJS_MODEL_FILE, type TfjsWeightsFiles } from '../core/tfjsWeights';
 import { METRICS_FILE, metricsToJsonl, parseMetricsJsonl } from './metricsLog';
+import { cocoName, roundStem } from './runLabels';
 import { parseTrainingConfig } from './trainingConfigSchema';
 import type { StepReport, TrainingConfig } from './protocol';
 import { weightsDiffer, type WeightMap } from '../core/weightMap';
@@ -59,6 +61,8 @@ export interface ImportedRun {
   optimizer: SafetensorsFile | null;
   /** metrics.jsonl, parsed; null when the file has none. */
   metrics: StepReport[] | null;
+  /** Each round's pseudo-labels (pseudo_labels.round{r}.coco.json), validated, by round; empty for a bare .safetensors. */
+  rounds: ReadonlyMap<number, CocoDataset>;
 }
 
 const isZip = (b: Uint8Array): boolean => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
@@ -69,7 +73,7 @@ export async function readRunArchive(bytes: Uint8Array, fileName: string): Promi
     const { tensors, metadata } = withContext(fileName, () => readSafetensors(bytes));
     const embedded = metadata[CONFIG_METADATA_KEY];
     const config = embedded === undefined ? null : parseTrainingConfig(parseJson(embedded, `${fileName} metadata`));
-    return { weights: tensors, config, metadata, optimizer: null, metrics: null };
+    return { weights: tensors, config, metadata, optimizer: null, metrics: null, rounds: new Map() };
   }
   const files = withContext(fileName, () => unzipSync(bytes));
   const configBytes = files[CONFIG_FILE];
@@ -80,7 +84,20 @@ export async function readRunArchive(bytes: Uint8Array, fileName: string): Promi
   const optimizer = optimizerBytes === undefined ? null : withContext(OPTIMIZER_FILE, () => readSafetensors(optimizerBytes));
   const metricsBytes = files[METRICS_FILE];
   const metrics = metricsBytes === undefined ? null : parseMetricsJsonl(withContext(METRICS_FILE, () => strFromU8(metricsBytes)));
-  return { weights, config, metadata, optimizer, metrics };
+  return { weights, config, metadata, optimizer, metrics, rounds: readRounds(files) };
+}
+
+/** Every pseudo_labels.round{r}.coco.json of the zip, parsed and validated as COCO. */
+function readRounds(files: Record<string, Uint8Array>): Map<number, CocoDataset> {
+  const rounds = new Map<number, CocoDataset>();
+  for (const [name, bytes] of Object.entries(files)) {
+    const round = Number(/^pseudo_labels\.round(\d+)\.coco\.json$/.exec(name)?.[1] ?? NaN);
+    if (!Number.isInteger(round) || name !== cocoName(roundStem(round))) continue;
+    const parsed = parseCocoDataset(parseJson(withContext(name, () => strFromU8(bytes)), name));
+    if (!parsed.ok) throw new Error(`${name}: ${parsed.errors.join('; ')}`);
+    rounds.set(round, parsed.dataset);
+  }
+  return rounds;
 }
 
 /** model.safetensors, or model.json + shards, or both: then every tensor must be the same. */

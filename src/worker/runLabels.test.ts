@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCocoDataset, type CocoDataset, type LabelStudioTask } from '../core/cocoFormat';
 import type { ImageMeta, ProposalRunResult } from './protocol';
-import { keptProposalScores, runLabelFiles, type RunLabelsInput } from './runLabels';
+import { keptProposalScores, roundFromCoco, runLabelFiles, type RunLabelsInput } from './runLabels';
 
 // The cached copies are a quarter of the originals' size, per axis.
 const meta = (id: string, width: number, height: number): ImageMeta => ({
@@ -86,5 +86,32 @@ describe('run label files', () => {
     expect(() => runLabelFiles({ ...input, rounds: [{ round: 2, targets: [], scores: null }] })).toThrow(/round 2: expected targets for the run's 2 images, got 0/);
     expect(() => runLabelFiles({ ...input, predictions: [] })).toThrow(/predictions: expected the run's 2 images, got 0/);
     expect(() => runLabelFiles({ ...input, imageIds: ['a', 'gone'] })).toThrow(/image gone of the run is no longer in the dataset/);
+  });
+});
+
+describe('a round read back from its COCO file', () => {
+  const files = runLabelFiles(input);
+  const byPath = new Map([...metas.values()].map((m) => [m.path, m]));
+
+  it('gives the targets and scores the round trained on, in the file\'s image order', () => {
+    const { imageIds, labels } = roundFromCoco(parsed(files.get('pseudo_labels.round0.coco.json')), 0, byPath, 3);
+    expect(imageIds).toEqual(['a', 'b']);
+    expect(labels.round).toBe(0);
+    input.rounds[0]!.targets.forEach((t, i) => {
+      expect(Array.from(labels.targets[i]!.classes)).toEqual(Array.from(t.classes));
+      Array.from(t.boxes).forEach((v, j) => expect(labels.targets[i]!.boxes[j]).toBeCloseTo(v, 6));
+      expect(Array.from(labels.scores![i]!)).toEqual(Array.from(input.rounds[0]!.scores![i]!));
+    });
+    // Round 1's box was clamped into the image on export; an image without boxes stays empty.
+    const r1 = roundFromCoco(parsed(files.get('pseudo_labels.round1.coco.json')), 1, byPath, 3).labels;
+    [0.5, 0.5, 1, 0.2].forEach((v, j) => expect(r1.targets[0]!.boxes[j]).toBeCloseTo(v, 6));
+    expect(r1.targets[1]!.classes).toHaveLength(0);
+  });
+
+  it('names an image the dataset does not hold and a category outside the K pseudo-classes', () => {
+    const round0 = parsed(files.get('pseudo_labels.round0.coco.json'));
+    const elsewhere = new Map([...byPath].filter(([path]) => path !== 'photos/b.jpg'));
+    expect(() => roundFromCoco(round0, 0, elsewhere, 3)).toThrow('pseudo_labels.round0.coco.json: image "photos/b.jpg" is not in the dataset; add it before importing this run');
+    expect(() => roundFromCoco(round0, 0, byPath, 2)).toThrow(/^pseudo_labels\.round0\.coco\.json: annotation \d+ has category_id 3; the detector has pseudo-classes 1…2$/);
   });
 });

@@ -2,8 +2,10 @@
 // and the final detector's predictions, each as a COCO dataset (categories = the K pseudo-classes,
 // bbox in the ORIGINAL image's pixels, every annotation with its score) and as Label Studio
 // predictions to review. Pure: the worker hands in what it read from the store (runTransfer.ts).
+// An imported run reads its round's pseudo-labels back (roundFromCoco), so it resumes on the
+// targets it trained on, whichever round it was in.
 
-import { cachedScale, cocoDataset, labelStudioPredictions, type CachedImageBoxes, type CocoCategory, type CocoImage } from '../core/cocoFormat';
+import { cachedScale, cocoDataset, labelStudioPredictions, type CachedImageBoxes, type CocoCategory, type CocoDataset, type CocoImage } from '../core/cocoFormat';
 import { boxXyxy } from '../core/boxes';
 import type { ImageTargets } from '../core/matcher';
 import type { ImageDetections, ImageMeta, ImageProposals, ProposalRunResult } from './protocol';
@@ -103,4 +105,36 @@ export function runLabelFiles(input: RunLabelsInput): Map<string, unknown> {
   if (input.predictions.length !== run.length) throw new Error(`predictions: expected the run's ${run.length} images, got ${input.predictions.length}`);
   out.push(...files(PREDICTIONS_STEM, images, categories, run.map((meta, i) => imageBoxes(i + 1, meta, input.predictions[i] ?? empty)), `${modelVersion} predictions`));
   return new Map(out);
+}
+
+/**
+ * One round's targets read back from its COCO file (cocoName(roundStem(round))): the file's images,
+ * found in the dataset by their paths, in the file's order, and each annotation as cxcywh in [0, 1]
+ * of its image with its pseudo-class and score. Throws, naming the file, when an image is not in the
+ * dataset or a category is not one of the K pseudo-classes.
+ */
+export function roundFromCoco(dataset: CocoDataset, round: number, byPath: ReadonlyMap<string, ImageMeta>, K: number): { imageIds: string[]; labels: RoundLabels } {
+  const file = cocoName(roundStem(round));
+  const byImage = new Map<number, CocoDataset['annotations']>();
+  for (const a of dataset.annotations) {
+    if (!Number.isInteger(a.category_id) || a.category_id < 1 || a.category_id > K) {
+      throw new Error(`${file}: annotation ${a.id} has category_id ${a.category_id}; the detector has pseudo-classes 1…${K}`);
+    }
+    byImage.set(a.image_id, [...(byImage.get(a.image_id) ?? []), a]);
+  }
+  const imageIds: string[] = [];
+  const targets: ImageTargets[] = [];
+  const scores: Float32Array[] = [];
+  for (const image of dataset.images) {
+    const meta = byPath.get(image.file_name);
+    if (!meta) throw new Error(`${file}: image "${image.file_name}" is not in the dataset; add it before importing this run`);
+    const boxes = byImage.get(image.id) ?? [];
+    imageIds.push(meta.id);
+    targets.push({
+      classes: Int32Array.from(boxes, (a) => a.category_id - 1),
+      boxes: Float32Array.from(boxes.flatMap(({ bbox: [x, y, w, h] }) => [(x + w / 2) / image.width, (y + h / 2) / image.height, w / image.width, h / image.height])),
+    });
+    scores.push(Float32Array.from(boxes, (a) => a.score ?? 1));
+  }
+  return { imageIds, labels: { round, targets, scores } };
 }

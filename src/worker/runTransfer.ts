@@ -5,7 +5,8 @@
 // weight files, every weight and moment name and shape against a model built from that config —
 // before it writes the one new checkpoint; a bad file leaves the previous checkpoint and the
 // dataset as they were. A file with optimizer.safetensors resumes AdamW exactly; one without
-// restarts its moments at the saved step.
+// restarts its moments at the saved step. A zip resumes on the pseudo-labels of its own round (and
+// keeps the rounds before for the next export); a bare .safetensors, on the dataset's proposals.
 
 import { version } from '../../package.json';
 import { restoreTrainer, snapshotTrainer } from '../core/checkpoint';
@@ -13,10 +14,13 @@ import type { MobileNetV2Weights } from '../core/mobilenetV2';
 import { proposalsToTargets } from '../core/trainData';
 import { createTrainer, disposeTrainer, evaluateLoss } from '../core/trainer';
 import { predictImages } from './finalModel';
+import type { CocoDataset } from '../core/cocoFormat';
+import type { ImageTargets } from '../core/matcher';
 import type { Checkpoint, ImageStore } from './imageStore';
+import type { ImageMeta, ProposalRunResult } from './protocol';
 import { metricsUpTo } from './metricsLog';
 import { buildRunZip, CONFIG_METADATA_KEY, readRunArchive } from './runArchive';
-import { runLabelFiles } from './runLabels';
+import { cocoName, roundFromCoco, roundStem, runLabelFiles, type RoundLabels } from './runLabels';
 import { loadImportedRun, runWeightFiles } from './runWeights';
 import { batchTensor, inputSize, loadTrainingImages } from './trainingImages';
 
@@ -63,23 +67,17 @@ export async function importRun(store: ImageStore, encoder: MobileNetV2Weights, 
   const K = metaInt(run.metadata, 'num_classes', 1, 65_536);
   const step = metaInt(run.metadata, 'step', 0, (config.extraRounds + 1) * config.stepsPerRound);
   const round = metaInt(run.metadata, 'round', 0, config.extraRounds);
-  const proposals = await store.getProposals();
-  if (!proposals) throw new Error('run the proposals stage first: a resumed run trains on the dataset\'s proposals');
-  if (proposals.K > K) throw new Error(`the imported detector has ${K} pseudo-classes, the dataset's proposals have ${proposals.K}; run proposals with K ≤ ${K}`);
   const metas = new Map((await store.listMetas()).map((m) => [m.id, m]));
-  const known = proposals.images.filter((im) => metas.has(im.imageId));
-  if (known.length === 0) throw new Error('none of the proposals\' images is in the dataset: run the proposals stage again');
-  const targets = known.map((im) => {
-    const meta = metas.get(im.imageId)!;
-    return proposalsToTargets(im.boxes, im.clusters, meta.storedWidth, meta.storedHeight);
-  });
+  const { imageIds, targets, rounds } = run.rounds.has(round)
+    ? targetsFromArchive(run.rounds, round, metas, K)
+    : targetsFromProposals(await store.getProposals(), metas, K);
   const trainer = createTrainer({ ...config.detr, numClasses: K }, encoder);
   try {
     loadImportedRun(trainer, run, step);
     const snap = await snapshotTrainer(trainer);
     const size = inputSize(config.detr.imageSize);
-    const n = Math.min(config.batchSize, known.length);
-    const probeImages = await loadTrainingImages(store, known.slice(0, n).map((im) => metas.get(im.imageId)!), size);
+    const n = Math.min(config.batchSize, imageIds.length);
+    const probeImages = await loadTrainingImages(store, imageIds.slice(0, n).map((id) => metas.get(id)!), size);
     const batch = batchTensor(probeImages, size);
     let probeLoss: number;
     try {
@@ -88,7 +86,7 @@ export async function importRun(store: ImageStore, encoder: MobileNetV2Weights, 
       batch.dispose();
     }
     const c: Checkpoint = {
-      config, K, step, round, imageIds: known.map((im) => im.imageId), targets,
+      config, K, step, round, imageIds, targets, rounds,
       snapshot: snap, probeLoss, savedAt: Date.now(), metrics: metricsUpTo(run.metrics ?? [], step),
     };
     await store.putCheckpoint(c);
@@ -96,6 +94,39 @@ export async function importRun(store: ImageStore, encoder: MobileNetV2Weights, 
   } finally {
     disposeTrainer(trainer);
   }
+}
+
+interface RunTargets {
+  imageIds: string[];
+  /** The round's targets, in imageIds' order. */
+  targets: ImageTargets[];
+  /** Every round up to it, for the next export; undefined when only the current one is known. */
+  rounds?: RoundLabels[];
+}
+
+/** The targets the run trained on in `round`, and those of the rounds before, from its zip. */
+function targetsFromArchive(files: ReadonlyMap<number, CocoDataset>, round: number, metas: ReadonlyMap<string, ImageMeta>, K: number): RunTargets {
+  const byPath = new Map([...metas.values()].map((m) => [m.path, m]));
+  const read = [...files.keys()].filter((r) => r <= round).sort((a, b) => a - b).map((r) => roundFromCoco(files.get(r)!, r, byPath, K));
+  const current = read.at(-1)!;
+  const other = read.find((r) => r.imageIds.join('\n') !== current.imageIds.join('\n'));
+  if (other) throw new Error(`${cocoName(roundStem(other.labels.round))} lists other images than ${cocoName(roundStem(round))}: the zip's rounds belong to different runs`);
+  return { imageIds: current.imageIds, targets: current.labels.targets, rounds: read.map((r) => r.labels) };
+}
+
+/** A file without the round's pseudo-labels (a bare .safetensors) trains on the dataset's proposals. */
+function targetsFromProposals(proposals: ProposalRunResult | null, metas: ReadonlyMap<string, ImageMeta>, K: number): RunTargets {
+  if (!proposals) throw new Error('run the proposals stage first: a resumed run trains on the dataset\'s proposals');
+  if (proposals.K > K) throw new Error(`the imported detector has ${K} pseudo-classes, the dataset's proposals have ${proposals.K}; run proposals with K ≤ ${K}`);
+  const known = proposals.images.filter((im) => metas.has(im.imageId));
+  if (known.length === 0) throw new Error('none of the proposals\' images is in the dataset: run the proposals stage again');
+  return {
+    imageIds: known.map((im) => im.imageId),
+    targets: known.map((im) => {
+      const meta = metas.get(im.imageId)!;
+      return proposalsToTargets(im.boxes, im.clusters, meta.storedWidth, meta.storedHeight);
+    }),
+  };
 }
 
 function metaInt(metadata: Record<string, string>, key: string, lo: number, hi: number): number {
