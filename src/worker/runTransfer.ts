@@ -109,6 +109,7 @@ function targetsFromArchive(files: ReadonlyMap<number, CocoDataset>, round: numb
   const byPath = new Map([...metas.values()].map((m) => [m.path, m]));
   const read = [...files.keys()].filter((r) => r <= round).sort((a, b) => a - b).map((r) => roundFromCoco(files.get(r)!, r, byPath, K));
   const current = read.at(-1)!;
+  if (current.imageIds.length === 0) throw new Error(`${cocoName(roundStem(round))}: lists no images, so there is nothing to resume on`);
   const other = read.find((r) => r.imageIds.join('\n') !== current.imageIds.join('\n'));
   if (other) throw new Error(`${cocoName(roundStem(other.labels.round))} lists other images than ${cocoName(roundStem(round))}: the zip's rounds belong to different runs`);
   return { imageIds: current.imageIds, targets: current.labels.targets, rounds: read.map((r) => r.labels) };
