@@ -118,10 +118,11 @@ export class TrainingSession {
   }
 
   private async prepare(): Promise<RunState> {
-    const saved = await this.store.getProposals();
-    if (!saved) throw new Error('run the proposals stage first: pretraining learns from its proposals and pseudo-classes');
     const from = this.resumeFrom;
-    const ids = from ? from.imageIds : saved.images.map((im) => im.imageId);
+    // A resumed run trains on its checkpoint's targets: an imported run may have come without proposals.
+    const saved = from ? null : await this.store.getProposals();
+    if (!from && !saved) throw new Error('run the proposals stage first: pretraining learns from its proposals and pseudo-classes');
+    const ids = from?.imageIds ?? saved!.images.map((im) => im.imageId);
     const metas = new Map((await this.store.listMetas()).map((m) => [m.id, m]));
     const missing = ids.filter((id) => !metas.has(id));
     if (missing.length > 0) throw new Error(`${missing.length} images of this run are no longer in the dataset; start a new run`);
@@ -129,7 +130,7 @@ export class TrainingSession {
     const tooBig = tf.getBackend() === 'wasm' ? wasmBatchProblem(this.config.detr, size, this.config.batchSize) : null;
     if (tooBig !== null) throw new Error(tooBig);
     const images = await loadTrainingImages(this.store, ids.map((id) => metas.get(id)!), size);
-    const K = from ? from.K : saved.K;
+    const K = from?.K ?? saved!.K;
     const trainer = createTrainer({ ...this.config.detr, numClasses: K }, this.encoder);
     if (from) {
       restoreTrainer(trainer, from.snapshot);
@@ -143,7 +144,7 @@ export class TrainingSession {
       this.emit({ type: 'resumed', step: from.step, savedProbeLoss: from.probeLoss, probeLoss: await this.probeLoss(state) });
       return state;
     }
-    const byId = new Map(saved.images.map((im) => [im.imageId, im]));
+    const byId = new Map(saved!.images.map((im) => [im.imageId, im]));
     const targets = images.map((im) => {
       const p = byId.get(im.meta.id);
       return p ? proposalsToTargets(p.boxes, p.clusters, im.meta.storedWidth, im.meta.storedHeight) : emptyTargets();
