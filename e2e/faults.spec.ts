@@ -9,7 +9,7 @@
 import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, fillTinyRun, runProposals, test, waitForIngest, type Watch } from './studio';
+import { expect, expectResumedAt, fillTinyRun, offeredCheckpoint, runProposals, test, waitForIngest, type Watch } from './studio';
 
 const DIR = join('e2e', 'fixtures', 'generated', 'fault-images');
 /** "scene-‮gpj.png" displays as "scene-gnp.jpg" unless it is isolated. */
@@ -42,11 +42,7 @@ async function startRun(page: Page, steps = 40): Promise<void> {
 async function resumeFrom(page: Page, step: number): Promise<void> {
   const status = page.getByTestId('training-status');
   await page.getByTestId('resume-offer').getByRole('button', { name: `Resume from step ${step}` }).click();
-  const check = page.getByTestId('resume-check');
-  await expect(check).toContainText(`Resumed at step ${step}`, { timeout: 60_000 });
-  const saved = Number(await check.getAttribute('data-saved'));
-  const now = Number(await check.getAttribute('data-now'));
-  expect(Math.abs(now - saved), 'the checkpoint gives the loss it was saved with').toBeLessThan(1e-4 * Math.max(1, saved));
+  await expectResumedAt(page, step);
   await expect.poll(async () => Number(await status.getAttribute('data-step')), { timeout: 60_000 }).toBeGreaterThan(step);
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(status).toHaveAttribute('data-status', 'stopped', { timeout: 60_000 });
@@ -71,11 +67,7 @@ test('a worker crash is reported, the dataset stays, and the run resumes from it
   await expect(page.getByTestId('recovery-notice')).toContainText('the dataset is intact (3 images)');
   await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 60_000 });
   await expect(page.getByTestId('image-count')).toHaveText('3 images');
-  const offer = page.getByTestId('resume-offer');
-  await expect(offer).toHaveAttribute('data-step', /^[1-9]\d*$/, { timeout: 60_000 });
-  const saved = Number(await offer.getAttribute('data-step'));
-  expect(saved % 5, 'a checkpoint step').toBe(0);
-  await resumeFrom(page, saved);
+  await resumeFrom(page, await offeredCheckpoint(page, 5));
 
   // U+202E in a file name stays inside <bdi>, in the detail panel and in the skip list.
   await page.locator(`.thumb[title$="${RLO_NAME}"]`).click();
@@ -101,10 +93,8 @@ test('a step that finds the WebAssembly heap full fails with that reason, a fres
   await expect(page.getByTestId('recovery-notice')).toContainText(reason);
   await expect(page.getByTestId('recovery-notice')).toContainText('the dataset is intact (3 images)');
   await expect(page.getByTestId('backend-name')).toHaveText('wasm', { timeout: 60_000 });
-  const offer = page.getByTestId('resume-offer');
-  await expect(offer).toHaveAttribute('data-step', /^[1-9]\d*$/, { timeout: 60_000 });
   // The fresh worker's heap is empty again: the run goes on from its checkpoint with the same loss.
-  await resumeFrom(page, Number(await offer.getAttribute('data-step')));
+  await resumeFrom(page, await offeredCheckpoint(page, 5));
   dropExpected(watch, /WebAssembly heap is full/);
 });
 
@@ -132,10 +122,7 @@ test('the renderer killed mid-run, as Chromium does when the page runs out of me
   await reopened.goto(STUDIO_URL);
   await expect(reopened.getByTestId('backend-name')).toHaveText('wasm', { timeout: 60_000 });
   await expect(reopened.getByTestId('image-count')).toHaveText('3 images');
-  const offer = reopened.getByTestId('resume-offer');
-  await expect(offer).toHaveAttribute('data-step', /^[1-9]\d*$/, { timeout: 60_000 });
-  const saved = Number(await offer.getAttribute('data-step'));
-  expect(saved % 5, 'a checkpoint step').toBe(0);
+  const saved = await offeredCheckpoint(reopened, 5);
   // At most the steps since the last checkpoint are lost (and the few of the step in flight).
   expect(reached - saved, 'steps lost').toBeLessThan(5 + 3);
   await resumeFrom(reopened, saved);

@@ -81,3 +81,21 @@ export async function fillTinyRun(page: Page, run: { steps: number; rounds: numb
   await form.getByLabel('Self-training rounds').fill(String(run.rounds));
   await form.getByLabel('Batch size').fill(String(run.batch));
 }
+
+/** The checkpoint step the resume offer shows once it appears, checked to be a multiple of `every`. */
+export async function offeredCheckpoint(page: Page, every: number): Promise<number> {
+  const offer = page.getByTestId('resume-offer');
+  await expect(offer).toHaveAttribute('data-step', /^[1-9]\d*$/, { timeout: 60_000 });
+  const step = Number(await offer.getAttribute('data-step'));
+  expect(step % every, 'a checkpoint step').toBe(0);
+  return step;
+}
+
+/** After resuming from `step`: the check names it, and the restored weights give the loss saved with the checkpoint. */
+export async function expectResumedAt(page: Page, step: number, timeout = 60_000): Promise<void> {
+  const check = page.getByTestId('resume-check');
+  await expect(check).toContainText(`Resumed at step ${step}`, { timeout });
+  const saved = Number(await check.getAttribute('data-saved'));
+  const now = Number(await check.getAttribute('data-now'));
+  expect(Math.abs(now - saved), 'the checkpoint gives the loss it was saved with').toBeLessThan(1e-4 * Math.max(1, saved));
+}
