@@ -5,6 +5,7 @@ import { DatasetPanel } from './panels/DatasetPanel';
 import { ErrorBanner } from './panels/ErrorBanner';
 import { ImageDetail } from './panels/ImageDetail';
 import { ImageGrid } from './panels/ImageGrid';
+import { DownstreamPanel } from './panels/downstream/DownstreamPanel';
 import { ClusterGallery } from './panels/proposals/ClusterGallery';
 import { EmbeddingMap } from './panels/proposals/EmbeddingMap';
 import { ProposalControls } from './panels/proposals/ProposalControls';
@@ -18,6 +19,7 @@ const MAIN_TABS = [
   { id: 'clusters', label: 'Clusters', content: <ClusterGallery /> },
   { id: 'map', label: 'Map', content: <EmbeddingMap /> },
   { id: 'training', label: 'Training', content: <TrainingPanel /> },
+  { id: 'downstream', label: 'Downstream', content: <DownstreamPanel /> },
 ] as const;
 
 export function App() {

@@ -6,26 +6,22 @@
 // (b) the same detector not pretrained (backbone from the encoder, the rest at its init). COCO AP and
 // AP50 on the held-out images are printed every --eval-every steps; exits 1 unless (a) ends higher.
 //
-// Runs the app's core code in Node on the wasm backend (src/core/wasmParity.test.ts holds it to the
+// Runs the studio's own check (src/core/downstream.ts) in Node on the wasm backend (wasmParity.test.ts holds it to the
 // CPU backend). Images are prepared as the app prepares them (demoSet.ts), at the preset's input size.
 //   tsx scripts/eval/downstream.ts --init runs/demo/model.safetensors [--preset tiny] [--steps 300]
 //       [--eval-every 50] [--train-fraction 0.1] [--batch 4] [--lr 5e-4] [--seed 0] [--json out.json]
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { cocoEvaluate, type CocoEvalDetection } from '../../src/core/cocoEval';
 import { parseCocoDataset } from '../../src/core/cocoFormat';
 import { DETR_PRESETS, detrPreset, type DetrPreset } from '../../src/core/detrConfig';
-import { loadDetrSafetensors } from '../../src/core/detrNames';
+import { fineTuneArm, splitImages, type DownstreamImages, type DownstreamPoint, type DownstreamSettings, type LabeledImage } from '../../src/core/downstream';
 import { rgbaToInput } from '../../src/core/proposalStage';
-import { mixSeed, mulberry32 } from '../../src/core/rng';
-import { predict } from '../../src/core/trainData';
-import { createTrainer, disposeTrainer, trainStep, type Trainer } from '../../src/core/trainer';
+import { readSafetensors } from '../../src/core/safetensors';
 import { switchBackend } from '../../src/testing/backends';
 import { loadEncoderInNode } from '../../src/testing/nodeEncoder';
 import { inputSize } from '../../src/worker/trainingImages';
 import { DEMO_DIR, readRgba } from './demoSet';
-import { splitImages, type LabeledImage } from './downstreamData';
 
 function options() {
   const { values } = parseArgs({
@@ -42,92 +38,59 @@ function options() {
   };
   if (values.init === undefined) throw new Error('--init <model.safetensors> is required (a pretraining run’s weights, e.g. from npm run pretrain)');
   if (!(values.preset in DETR_PRESETS)) throw new Error(`--preset: expected one of ${Object.keys(DETR_PRESETS).join(', ')}, got ${values.preset}`);
-  return {
-    init: values.init, preset: values.preset as DetrPreset, json: values.json,
+  const settings: DownstreamSettings = {
     steps: num('steps', (n) => Number.isInteger(n) && n > 0), evalEvery: num('eval-every', (n) => Number.isInteger(n) && n > 0),
-    trainFraction: num('train-fraction', (n) => n > 0 && n < 1), batch: num('batch', (n) => Number.isInteger(n) && n > 0),
+    trainFraction: num('train-fraction', (n) => n > 0 && n < 1), batchSize: num('batch', (n) => Number.isInteger(n) && n > 0),
     lr: num('lr', (n) => n > 0 && n < 1), seed: num('seed', Number.isInteger),
+  };
+  return { init: values.init, preset: values.preset as DetrPreset, json: values.json, settings };
+}
+
+/** The demo's images at the detector's input size, as the app prepares them (demoSet.ts). */
+async function demoImages(train: LabeledImage[], held: LabeledImage[], size: { height: number; width: number }): Promise<DownstreamImages & { dispose(): void }> {
+  const load = (im: LabeledImage) => readRgba(`${DEMO_DIR}/images`, { file: im.fileName, width: im.width, height: im.height, gts: [] }, size).then(rgbaToInput);
+  const sets = { train: await Promise.all(train.map(load)), held: await Promise.all(held.map(load)) };
+  return {
+    batch: (set, indices) => tf.tidy(() => tf.concat(indices.map((i) => sets[set][i]!), 0) as tf.Tensor4D),
+    dispose: () => tf.dispose([...sets.train, ...sets.held]),
   };
 }
 
-type Options = ReturnType<typeof options>;
-
-/** Class-aware COCO AP and AP50 on the held-out images, boxes in original pixels. */
-async function evaluate(t: Trainer, held: readonly LabeledImage[], images: tf.Tensor4D[]): Promise<{ ap: number; ap50: number }> {
-  const results: CocoEvalDetection[] = [];
-  for (const [i, batch] of images.entries()) {
-    const dets = await predict(t.model, batch, { scoreThreshold: 0, nmsIou: 1, maxPerImage: 100 });
-    dets.forEach((d, j) => {
-      const im = held[i * 8 + j];
-      if (!im) return;
-      d.scores.forEach((score, k) => {
-        const [cx = 0, cy = 0, w = 0, h = 0] = d.boxes.subarray(k * 4, k * 4 + 4);
-        const bbox = [(cx - w / 2) * im.width, (cy - h / 2) * im.height, w * im.width, h * im.height] as const;
-        results.push({ image_id: im.id, category_id: im.categoryIds[d.classes[k] ?? 0] ?? -1, bbox, score });
-      });
-    });
-  }
-  const gt = { images: held.map((im) => ({ id: im.id })), annotations: held.flatMap((im) => im.annotations) };
-  const m = cocoEvaluate(gt, results);
-  return { ap: m.ap, ap50: m.ap50 };
-}
-
-async function fineTune(opts: Options, init: 'pretrained' | 'none', data: Awaited<ReturnType<typeof prepare>>): Promise<{ step: number; ap: number; ap50: number; loss: number }[]> {
-  const cfg = detrPreset(opts.preset);
-  cfg.numClasses = data.numClasses;
-  cfg.optim = { ...cfg.optim, lr: opts.lr, lrBackbone: opts.lr / 10 };
-  const trainer = createTrainer(cfg, data.encoder);
-  if (init === 'pretrained') loadDetrSafetensors(trainer.model, readFileSync(opts.init), { keepFresh: ['class_embed.'] });
-  const rng = mulberry32(mixSeed(opts.seed, 11)); // the same batches for both detectors
-  const curve = [];
-  let loss = Number.NaN;
-  for (let step = 1; step <= opts.steps; step++) {
-    const pick = Array.from({ length: opts.batch }, () => Math.floor(rng() * data.train.length));
-    const batch = tf.tidy(() => tf.concat(pick.map((i) => data.trainImages[i]!), 0)) as tf.Tensor4D;
-    loss = (await trainStep(trainer, batch, pick.map((i) => data.train[i]!.targets))).loss;
-    batch.dispose();
-    if (step % opts.evalEvery === 0 || step === opts.steps) {
-      const m = await evaluate(trainer, data.held, data.heldImages);
-      curve.push({ step, loss, ...m });
-      process.stderr.write(`  ${init.padEnd(10)} step ${String(step).padStart(4)}: loss ${loss.toFixed(3)}, AP ${m.ap.toFixed(3)}, AP50 ${m.ap50.toFixed(3)}\n`);
-    }
-  }
-  disposeTrainer(trainer);
-  return curve;
-}
-
-async function prepare(opts: Options) {
-  const parsed = parseCocoDataset(JSON.parse(readFileSync(`${DEMO_DIR}/annotations.json`, 'utf8')));
-  if (!parsed.ok) throw new Error(`demo annotations: ${parsed.errors.join('; ')}`);
-  const { train, held, numClasses } = splitImages(parsed.dataset, opts.trainFraction, opts.seed);
-  const size = inputSize(DETR_PRESETS[opts.preset].imageSize);
-  const tensor = async (im: LabeledImage): Promise<tf.Tensor4D> => rgbaToInput(await readRgba(`${DEMO_DIR}/images`, { file: im.fileName, width: im.width, height: im.height, gts: [] }, size));
-  const trainImages = await Promise.all(train.map(tensor));
-  const heldSingles = await Promise.all(held.map(tensor));
-  const heldImages = Array.from({ length: Math.ceil(held.length / 8) }, (_, i) => tf.concat(heldSingles.slice(i * 8, i * 8 + 8), 0) as tf.Tensor4D);
-  tf.dispose(heldSingles);
-  return { train, held, numClasses, trainImages, heldImages, encoder: loadEncoderInNode(), size };
-}
+const line = (p: DownstreamPoint) => `loss ${p.loss.toFixed(3)}, held-out AP ${p.ap.toFixed(3)}, AP50 ${p.ap50.toFixed(3)}, class-agnostic AP50 ${p.agnosticAp50.toFixed(3)}`;
 
 async function main(): Promise<void> {
   const opts = options();
   await switchBackend('wasm');
-  const data = await prepare(opts);
-  console.log(`downstream: ${data.train.length} labeled images for fine-tuning, ${data.held.length} held out, ${data.numClasses} classes; ` +
-    `${opts.preset} preset at ${data.size.height}×${data.size.width}, ${opts.steps} steps of batch ${opts.batch}, lr ${opts.lr}, seed ${opts.seed}`);
-  const pretrained = await fineTune(opts, 'pretrained', data);
-  const scratch = await fineTune(opts, 'none', data);
+  const parsed = parseCocoDataset(JSON.parse(readFileSync(`${DEMO_DIR}/annotations.json`, 'utf8')));
+  if (!parsed.ok) throw new Error(`demo annotations: ${parsed.errors.join('; ')}`);
+  const split = splitImages(parsed.dataset, opts.settings.trainFraction, opts.settings.seed);
+  const cfg = detrPreset(opts.preset);
+  const size = inputSize(cfg.imageSize);
+  const images = await demoImages(split.train, split.held, size);
+  const encoder = loadEncoderInNode();
+  const s = opts.settings;
+  console.log(`downstream: ${split.train.length} labeled images for fine-tuning, ${split.held.length} held out, ${split.numClasses} classes; ` +
+    `${opts.preset} preset at ${size.height}×${size.width}, ${s.steps} steps of batch ${s.batchSize}, lr ${s.lr}, seed ${s.seed}`);
+  const curves: Record<string, DownstreamPoint[]> = {};
+  for (const [arm, init] of [['pretrained', readSafetensors(new Uint8Array(readFileSync(opts.init))).tensors], ['none', null]] as const) {
+    const result = await fineTuneArm(cfg, encoder, init, split, images, s, {
+      onPoint: (p) => process.stderr.write(`  ${arm.padEnd(10)} step ${String(p.step).padStart(4)}: ${line(p)}\n`),
+    });
+    curves[arm] = result.curve;
+  }
+  images.dispose();
+  const [pretrained = [], scratch = []] = [curves.pretrained, curves.none];
   console.log('step   pretrained AP  AP50    not pretrained AP  AP50');
   pretrained.forEach((p, i) => {
-    const s = scratch[i];
-    console.log(`${String(p.step).padStart(4)}   ${p.ap.toFixed(3).padStart(13)}  ${p.ap50.toFixed(3)}    ${(s?.ap ?? NaN).toFixed(3).padStart(17)}  ${(s?.ap50 ?? NaN).toFixed(3)}`);
+    const n = scratch[i];
+    console.log(`${String(p.step).padStart(4)}   ${p.ap.toFixed(3).padStart(13)}  ${p.ap50.toFixed(3)}    ${(n?.ap ?? NaN).toFixed(3).padStart(17)}  ${(n?.ap50 ?? NaN).toFixed(3)}`);
   });
   const [a, b] = [pretrained.at(-1), scratch.at(-1)];
   if (!a || !b) throw new Error('no evaluation ran');
   const helps = a.ap50 > b.ap50 && a.ap > b.ap;
-  console.log(`after ${opts.steps} steps: pretrained AP50 ${a.ap50.toFixed(3)} / AP ${a.ap.toFixed(3)}, not pretrained AP50 ${b.ap50.toFixed(3)} / AP ${b.ap.toFixed(3)}: ` +
+  console.log(`after ${s.steps} steps: pretrained AP50 ${a.ap50.toFixed(3)} / AP ${a.ap.toFixed(3)}, not pretrained AP50 ${b.ap50.toFixed(3)} / AP ${b.ap.toFixed(3)}: ` +
     (helps ? 'the pretraining helps' : 'the pretraining does NOT help here'));
-  if (opts.json) writeFileSync(opts.json, JSON.stringify({ options: opts, train: data.train.map((t) => t.fileName), pretrained, scratch }, null, 2));
+  if (opts.json) writeFileSync(opts.json, JSON.stringify({ options: opts, train: split.train.map((t) => t.fileName), pretrained, scratch }, null, 2));
   process.exitCode = helps ? 0 : 1;
 }
 

@@ -9,6 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readSafetensors } from '../../src/core/safetensors';
+import { CONFIG_METADATA_KEY } from '../../src/worker/runArchive';
+import { parseTrainingConfig } from '../../src/worker/trainingConfigSchema';
 import { builtApp, ROOT } from './app';
 import { ANNOTATIONS, evaluateRun, formatRows } from './apEval';
 import { checkOutputs, readMetrics, readRun, sameResults } from './checkOutputs';
@@ -64,6 +67,9 @@ describe.concurrent('npm run pretrain', () => {
 
     checkOutputs(full, { rounds: 2, stepsPerRound: 20, backend: 'wasm', annotations: ANNOTATIONS });
     checkOutputs(killed, { rounds: 2, stepsPerRound: 20, backend: 'wasm' });
+    // The weights carry their training config, so npm run finetune can start from the file alone.
+    const { metadata } = readSafetensors(new Uint8Array(readFileSync(join(full, 'model.safetensors'))));
+    expect(parseTrainingConfig(JSON.parse(metadata[CONFIG_METADATA_KEY] ?? 'null'))).toMatchObject({ preset: 'tiny', stepsPerRound: 20, extraRounds: 1 });
     const run = readRun(killed);
     expect(run.sessions.length).toBe(2);
     const from = run.sessions[1]?.resumedFromStep ?? -1;

@@ -8,7 +8,7 @@ import { tapWorkerEvents } from '../store/bridge';
 import { useStudio } from '../store/index';
 import { send } from '../store/transport';
 import type { IngestSummary, WorkerEvent } from '../worker/protocol';
-import type { RunnerImage, RunnerReport, RunnerTrainingEnd, SimdetrRunner } from './types';
+import type { RunnerDownstream, RunnerImage, RunnerReport, RunnerTrainingEnd, SimdetrRunner } from './types';
 
 type Outcome<T> = { value: T } | { error: string };
 
@@ -62,6 +62,8 @@ function report(e: WorkerEvent): RunnerReport | null {
       return e.summary ? { kind: 'checkpoint', step: e.summary.step, round: e.summary.round } : null;
     case 'resumed':
       return { kind: 'resumed', step: e.step, savedProbeLoss: e.savedProbeLoss, probeLoss: e.probeLoss };
+    case 'downstreamProgress':
+      return { kind: 'downstream', arm: e.arm, point: e.point, totalSteps: e.totalSteps };
     default:
       return null;
   }
@@ -83,10 +85,13 @@ function trainingEnd(e: WorkerEvent): Outcome<RunnerTrainingEnd> | null {
 /** Installs window.simdetrRunner; call before startBridge so that no event of init is missed. */
 export function installRunner(): void {
   const ingests: IngestSummary[] = [];
+  const imports: Outcome<{ step: number; round: number }>[] = [];
   let weights: Uint8Array = new Uint8Array(0);
   let nextRequest = 1;
   tapWorkerEvents((e) => {
     if (e.type === 'ingestDone') ingests.push(e.summary);
+    if (e.type === 'runImported') imports.push({ value: { step: e.step, round: e.round } });
+    if (e.type === 'error' && e.where === 'import') imports.push({ error: `import: ${e.message}` });
     const r = report(e);
     if (r) window.simdetrRunnerReport?.(r);
   });
@@ -150,6 +155,25 @@ export function installRunner(): void {
       return { step: model.step, round: model.round, K: model.K, predictions: model.predictions, weightBytes: weights.length };
     },
     weights: (offset, length) => weights.slice(offset, offset + length),
+    importCount: () => imports.length,
+    importAfter(count) {
+      const settled = (o: Outcome<{ step: number; round: number }>) => ('value' in o ? Promise.resolve(o.value) : Promise.reject(new Error(o.error)));
+      const found = imports[count];
+      if (found) return settled(found);
+      return until((e) => (imports.length > count && (e.type === 'runImported' || e.type === 'error') ? imports[count]! : null));
+    },
+    downstream(labels, arms, settings, preset) {
+      useStudio.getState().setDownstreamSettings(settings);
+      // Worker events arrive as tasks of their own, so none is missed before `until` listens.
+      const runId = useStudio.getState().runDownstream(new File([labels.text], labels.name, { type: 'application/json' }), arms, preset);
+      let plan: RunnerDownstream['plan'] | null = null;
+      return until<RunnerDownstream>((e) => {
+        if (e.type === 'downstreamStarted' && e.plan.runId === runId) plan = e.plan;
+        if (e.type === 'downstreamDone' && e.runId === runId && plan) return { value: { plan, arms: e.arms } };
+        if (e.type === 'downstreamEnded' && e.runId === runId) return { error: `downstream check ${e.outcome}: ${e.message}` };
+        return failedIn(e, 'downstream');
+      });
+    },
     injectFault: (fault) => send({ type: 'injectFault', fault }),
   };
   window.simdetrRunner = runner;

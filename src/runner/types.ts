@@ -3,10 +3,12 @@
 // (a Playwright exposeFunction). Shared by src/runner/api.ts and scripts/pretrain; type-only, so
 // Node imports nothing of the app. Everything crossing is plain data (typed arrays included).
 
+import type { DetrPreset } from '../core/detrConfig';
+import type { DownstreamArm, DownstreamPoint, DownstreamSettings } from '../core/downstream';
 import type { ProposalConfig } from '../core/proposalConfig';
 import type { SelfTrainingFilter } from '../core/trainData';
 import type {
-  BackendMemory, BackendReport, CheckpointSummary, ImageDetections, ImageProposals, IngestSummary, InjectedFault, StepReport, TrainingConfig, TrainingStatus,
+  BackendMemory, BackendReport, CheckpointSummary, DownstreamArmResult, DownstreamPlan, ImageDetections, ImageProposals, IngestSummary, InjectedFault, StepReport, TrainingConfig, TrainingStatus,
 } from '../worker/protocol';
 
 /** One image of the dataset: the sizes that turn cached-copy pixels into original pixels. */
@@ -60,7 +62,13 @@ export type RunnerReport =
   /** The targets a round trains on, in cached-copy pixels (round 0: proposals with their pseudo-classes). */
   | { kind: 'round'; round: number; K: number; targets: ImageDetections[] }
   | { kind: 'checkpoint'; step: number; round: number }
-  | { kind: 'resumed'; step: number; savedProbeLoss: number; probeLoss: number };
+  | { kind: 'resumed'; step: number; savedProbeLoss: number; probeLoss: number }
+  | { kind: 'downstream'; arm: DownstreamArm; point: DownstreamPoint; totalSteps: number };
+
+export interface RunnerDownstream {
+  plan: DownstreamPlan;
+  arms: DownstreamArmResult[];
+}
 
 export interface SimdetrRunner {
   /** The backend in use, the cached dataset and any saved checkpoint, once the worker has opened them. */
@@ -78,6 +86,12 @@ export interface SimdetrRunner {
   finalModel(filter: SelfTrainingFilter): Promise<RunnerFinal>;
   /** Bytes [offset, offset + length) of the last finalModel's safetensors file. */
   weights(offset: number, length: number): Uint8Array;
+  /** Imports finished (or refused) since the page loaded. */
+  importCount(): number;
+  /** The outcome of the import after the first `count` (a file just handed to the import input): the checkpoint's step, or an error. */
+  importAfter(count: number): Promise<{ step: number; round: number }>;
+  /** The downstream check on the dataset's images with these COCO labels (the Downstream panel's action). */
+  downstream(labels: { name: string; text: string }, arms: DownstreamArm[], settings: DownstreamSettings, preset: DetrPreset | null): Promise<RunnerDownstream>;
   /** Tests only: makes the worker meet a fault (e2e/faults.spec.ts, e2e/deviceLost.spec.ts). */
   injectFault(fault: InjectedFault): void;
 }

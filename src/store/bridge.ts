@@ -110,6 +110,14 @@ function onEvent(event: WorkerEvent): void {
       return s.runImported();
     case 'storageUsage':
       return s.storageUsageArrived(event.usage);
+    case 'downstreamStarted':
+      return s.downstreamStarted(event.plan);
+    case 'downstreamProgress':
+      return s.downstreamProgressed(event.runId, event.arm, event.point);
+    case 'downstreamDone':
+      return s.downstreamDone(event.runId, event.arms);
+    case 'downstreamEnded':
+      return s.downstreamEnded(event.runId, event.outcome, event.message);
     case 'gpuRecovered':
       return s.gpuRecovered(event.recovery);
     case 'workerBroken':

@@ -10,9 +10,10 @@ import { createTrainingSlice, type TrainingSlice } from './trainingSlice';
 import { createRunTransferSlice, type RunTransferSlice } from './runTransferSlice';
 import { createRecoverySlice, type RecoverySlice } from './recoverySlice';
 import { createStorageSlice, type StorageSlice } from './storageSlice';
+import { createDownstreamSlice, type DownstreamSlice } from './downstreamSlice';
 import { loadBackendSettings } from './settings';
 
-export type StudioState = BackendSlice & DatasetSlice & ErrorSlice & ProposalsSlice & TrainingSlice & RunTransferSlice & RecoverySlice & StorageSlice;
+export type StudioState = BackendSlice & DatasetSlice & ErrorSlice & ProposalsSlice & TrainingSlice & RunTransferSlice & RecoverySlice & StorageSlice & DownstreamSlice;
 
 export const useStudio = create<StudioState>()((...a) => ({
   ...createBackendSlice(loadBackendSettings())(...a),
@@ -23,4 +24,5 @@ export const useStudio = create<StudioState>()((...a) => ({
   ...createRunTransferSlice(...a),
   ...createRecoverySlice(...a),
   ...createStorageSlice(...a),
+  ...createDownstreamSlice(...a),
 }));

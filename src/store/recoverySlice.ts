@@ -29,6 +29,8 @@ export const createRecoverySlice: StateCreator<StudioState, [], [], RecoverySlic
     const run = s.training && ACTIVE.has(s.training.status) ? s.training : null;
     if (s.exportBusy) s.runTransferFailed('export');
     if (s.importBusy) s.runTransferFailed('import');
+    const check = s.downstream;
+    if (check && (check.status === 'preparing' || check.status === 'running')) s.downstreamEnded(check.runId, 'failed', `The worker crashed during the check: ${message}`);
     set({
       recovery: { kind: 'crash', message, step: run ? run.step : null, at: Date.now() },
       training: run ? { ...run, status: 'failed', message: `The training worker crashed: ${message}` } : s.training,

@@ -11,6 +11,7 @@ import type { SelfTrainingFilter } from '../core/trainData';
 import { predict } from '../core/trainData';
 import { createTrainer, disposeTrainer } from '../core/trainer';
 import type { ImageStore } from './imageStore';
+import { CONFIG_METADATA_KEY } from './runArchive';
 import type { FinalModel, ImageDetections } from './protocol';
 import { batchTensor, inputSize, loadTrainingImages, toPixels, type TrainingImage } from './trainingImages';
 
@@ -26,7 +27,8 @@ export async function finalModel(store: ImageStore, encoder: MobileNetV2Weights,
   try {
     restoreTrainer(trainer, c.snapshot);
     const predictions = await predictImages(trainer.model, images, size, c.config.batchSize, filter);
-    const metadata = { preset: c.config.preset, step: String(c.step), round: String(c.round), seed: String(c.config.detr.seed) };
+    // The training config rides along, as in an export, so the file alone is enough to fine-tune from.
+    const metadata = { preset: c.config.preset, step: String(c.step), round: String(c.round), seed: String(c.config.detr.seed), [CONFIG_METADATA_KEY]: JSON.stringify(c.config) };
     const safetensors = await detrToSafetensors(trainer.model, metadata);
     return { step: c.step, round: c.round, K: c.K, predictions, safetensors };
   } finally {

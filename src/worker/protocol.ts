@@ -3,6 +3,7 @@
 // typed arrays as transferables, never tensors. Both sides switch exhaustively on `type`.
 
 import type { DetrConfig, DetrPreset } from '../core/detrConfig';
+import type { DownstreamArm, DownstreamPoint, DownstreamSettings } from '../core/downstream';
 import type { ProposalConfig } from '../core/proposalConfig';
 import type { SelfTrainingFilter } from '../core/trainData';
 
@@ -199,6 +200,52 @@ export interface FinalModel {
   safetensors: Uint8Array;
 }
 
+/** A downstream check (core/downstream.ts) as the studio runs it on the dataset's images. */
+export interface DownstreamRequest {
+  runId: number;
+  /** COCO detection JSON naming images of the dataset. */
+  labels: File;
+  /** 'pretrained' fine-tunes a pretrained detector; 'none' the same detector not pretrained. */
+  arms: DownstreamArm[];
+  /** The pretrained detector: an exported run (.zip, or .safetensors with its config); null = the last checkpoint. */
+  pretrained: File | null;
+  settings: DownstreamSettings;
+  /** The detector when no arm is pretrained; the checkpoint's config is used when one is. */
+  preset: DetrPreset | null;
+}
+
+/** What the check fine-tunes on and evaluates on. */
+export interface DownstreamPlan {
+  runId: number;
+  arms: DownstreamArm[];
+  /** Paths of the fine-tuning images, and of the held-out ones. */
+  train: string[];
+  held: string[];
+  categories: { id: number; name: string }[];
+  /** Labeled images the dataset does not hold (left out). */
+  missing: string[];
+  /** Where the pretrained arm's weights come from, if it runs. */
+  pretrained: { kind: 'checkpoint'; step: number; round: number } | { kind: 'file'; name: string; step: number } | null;
+  preset: string;
+  settings: DownstreamSettings;
+}
+
+/** A COCO result on a held-out image: bbox [x, y, w, h] in original pixels, the labels' category id. */
+export interface DownstreamDetection {
+  file_name: string;
+  image_id: number;
+  category_id: number;
+  bbox: [number, number, number, number];
+  score: number;
+}
+
+export interface DownstreamArmResult {
+  arm: DownstreamArm;
+  curve: DownstreamPoint[];
+  /** The last evaluation's detections, at most 100 per image, best first. */
+  detections: DownstreamDetection[];
+}
+
 /** Bytes the studio keeps in IndexedDB, by kind (what the storage panel shows). */
 export interface StorageUsage {
   images: number;
@@ -263,6 +310,9 @@ export type Command =
   | { type: 'exportRun' }
   /** A .zip or .safetensors that becomes the current checkpoint if every check passes; else an error where 'import'. */
   | { type: 'importRun'; file: File }
+  /** Fine-tunes each arm on the labeled images and evaluates it: downstreamStarted, …Progress, then …Done or …Ended. */
+  | { type: 'runDownstream'; request: DownstreamRequest }
+  | { type: 'cancelDownstream'; runId: number }
   /** Answered by storageUsage. */
   | { type: 'storageUsage' }
   /** Deletes both checkpoint slots (the dataset and proposals stay); refused while a run is going. */
@@ -307,6 +357,10 @@ export type WorkerEvent =
   | { type: 'runExported'; bytes: Uint8Array; fileName: string }
   | { type: 'runImported'; step: number; round: number }
   | { type: 'storageUsage'; usage: StorageUsage }
+  | { type: 'downstreamStarted'; plan: DownstreamPlan }
+  | { type: 'downstreamProgress'; runId: number; arm: DownstreamArm; point: DownstreamPoint; totalSteps: number }
+  | { type: 'downstreamDone'; runId: number; arms: DownstreamArmResult[] }
+  | { type: 'downstreamEnded'; runId: number; outcome: 'cancelled' | 'failed'; message: string }
   /** The GPU device was lost and the backend restarted; an interrupted run continues from its checkpoint. */
   | { type: 'gpuRecovered'; recovery: GpuRecovery }
   /** The worker cannot go on (its WebAssembly heap is full or trapped): the page replaces it, as after a crash. */

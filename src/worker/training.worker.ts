@@ -10,11 +10,13 @@ import { demoSources } from './demo';
 import { encoderWeights, forgetEncoderWeights } from './encoder';
 import { injectFault } from './faults';
 import { finalModel } from './finalModel';
+import { DownstreamCancelled } from '../core/downstream';
+import { runDownstream } from './downstreamRunner';
 import { exportRun, importRun } from './runTransfer';
 import { Cancelled, runProposals } from './proposalRunner';
 import { TrainingRuns } from './trainingRuns';
 import type { SelfTrainingFilter } from '../core/trainData';
-import { assertNever, isCommand, type CheckpointSummary, type Command, type InitOptions, type WorkerEvent } from './protocol';
+import { assertNever, isCommand, type CheckpointSummary, type Command, type DownstreamRequest, type InitOptions, type WorkerEvent } from './protocol';
 
 /** The parts of a dedicated worker's global scope we use (the DOM lib has no worker types). */
 interface WorkerScope {
@@ -30,6 +32,9 @@ const cancelled = new Set<number>();
 /** Jobs that read or write the dataset run one after another, so they never race on the cache. */
 let jobs: Promise<void> = Promise.resolve();
 const cancelledRuns = new Set<number>();
+/** The downstream check running now, if any: pretraining waits until it ends. */
+let downstreamRun: number | null = null;
+const cancelledChecks = new Set<number>();
 const arriving = new Map<number, IngestSource[]>();
 let assetBase = '/';
 let limits = DEFAULT_LIMITS;
@@ -158,6 +163,30 @@ function enqueueFinalModel(requestId: number, filter: SelfTrainingFilter): void 
   });
 }
 
+function refuseDuringDownstream(): void {
+  if (downstreamRun !== null) throw new Error('the downstream check is running; cancel it or let it finish before pretraining');
+}
+
+function enqueueDownstream(request: DownstreamRequest): void {
+  enqueue('downstream', async () => {
+    const { runId } = request;
+    try {
+      if (runs.busy) throw new Error('a pretraining run is going; stop it (or let it finish) before the downstream check');
+      downstreamRun = runId;
+      const arms = await runDownstream(request, {
+        store: requireStore(), encoder: () => encoderWeights(assetBase), emit, isCancelled: () => cancelledChecks.has(runId),
+      });
+      emit({ type: 'downstreamDone', runId, arms });
+    } catch (err) {
+      if (isBrokenWasmHeap(err)) return fail('downstream', err);
+      const cancelled = err instanceof DownstreamCancelled;
+      emit({ type: 'downstreamEnded', runId, outcome: cancelled ? 'cancelled' : 'failed', message: err instanceof Error ? err.message : String(err) });
+    } finally {
+      downstreamRun = null;
+    }
+  });
+}
+
 function enqueueExport(): void {
   enqueue('export', async () => {
     const { bytes, fileName } = await exportRun(requireStore(), await encoderWeights(assetBase));
@@ -211,6 +240,7 @@ async function handle(cmd: Command): Promise<void> {
       cancelledRuns.add(cmd.runId);
       return;
     case 'startTraining':
+      refuseDuringDownstream();
       return runs.start(cmd.config);
     case 'pauseTraining':
       return runs.pause();
@@ -219,6 +249,7 @@ async function handle(cmd: Command): Promise<void> {
     case 'stopTraining':
       return runs.stop();
     case 'resumeFromCheckpoint':
+      refuseDuringDownstream();
       return runs.start('checkpoint');
     case 'finalModel':
       return enqueueFinalModel(cmd.requestId, cmd.filter);
@@ -226,6 +257,11 @@ async function handle(cmd: Command): Promise<void> {
       return enqueueExport();
     case 'importRun':
       return enqueueImport(cmd.file);
+    case 'runDownstream':
+      return enqueueDownstream(cmd.request);
+    case 'cancelDownstream':
+      cancelledChecks.add(cmd.runId);
+      return;
     case 'storageUsage':
       return enqueue('storage', async () => emit({ type: 'storageUsage', usage: await requireStore().usage() }));
     case 'clearCheckpoints':

@@ -15,13 +15,23 @@ type SavePicker = (options: { suggestedName: string; types: { description: strin
 /** Where to write: a picked file, the downloads fallback, or null when the person cancelled the picker. */
 export type SaveTarget = { kind: 'handle'; handle: SaveHandleLike } | { kind: 'download' };
 
-export async function chooseSaveTarget(suggestedName: string): Promise<SaveTarget | null> {
+/** What is saved: the picker's file type. */
+export interface SaveKind {
+  description: string;
+  mime: string;
+  extension: string;
+}
+
+export const ZIP: SaveKind = { description: 'Zip archive', mime: 'application/zip', extension: '.zip' };
+export const JSON_FILE: SaveKind = { description: 'JSON', mime: 'application/json', extension: '.json' };
+
+export async function chooseSaveTarget(suggestedName: string, kind: SaveKind = ZIP): Promise<SaveTarget | null> {
   const picker: unknown = (window as unknown as { showSaveFilePicker?: unknown }).showSaveFilePicker;
   if (typeof picker !== 'function') return { kind: 'download' };
   try {
     const handle = await (picker as SavePicker).call(window, {
       suggestedName,
-      types: [{ description: 'Zip archive', accept: { 'application/zip': ['.zip'] } }],
+      types: [{ description: kind.description, accept: { [kind.mime]: [kind.extension] } }],
     });
     return { kind: 'handle', handle };
   } catch (err) {
@@ -30,8 +40,8 @@ export async function chooseSaveTarget(suggestedName: string): Promise<SaveTarge
   }
 }
 
-export async function saveBytes(target: SaveTarget, bytes: Uint8Array, fileName: string): Promise<void> {
-  const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' });
+export async function saveBytes(target: SaveTarget, bytes: Uint8Array, fileName: string, kind: SaveKind = ZIP): Promise<void> {
+  const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: kind.mime });
   if (target.kind === 'handle') {
     const writable = await target.handle.createWritable();
     await writable.write(blob);
