@@ -22,6 +22,8 @@ fine-tunes on the training part and is evaluated (COCO AP, AP50, AR@100) on the 
   --batch <N>            images per step (default ${DEFAULT_DOWNSTREAM.batchSize})
   --lr <x>               learning rate; the backbone gets a tenth (default ${DEFAULT_DOWNSTREAM.lr})
   --seed <S>             decides the split and the batches (default ${DEFAULT_DOWNSTREAM.seed})
+  --tune <what>          all | heads: fine-tune every weight, or only the class and box heads
+                         on the frozen backbone and transformer (default ${DEFAULT_DOWNSTREAM.tune})
   --preset <name>        tiny | laptop | paper, the detector of --init none (default tiny);
                          a pretrained detector keeps its own
   --backend <name>       auto | webgpu | webgl | wasm | cpu (default auto)
@@ -83,6 +85,7 @@ export function parseFinetuneOptions(argv: readonly string[]): FinetuneOptions |
       case '--batch': settings.batchSize = whole(flag, value(), 1, 64); break;
       case '--lr': settings.lr = number(flag, value(), (n) => n > 0 && n < 1, 'a number between 0 and 1'); break;
       case '--seed': settings.seed = whole(flag, value(), 0, 2 ** 31 - 1); break;
+      case '--tune': settings.tune = choice(flag, value(), ['all', 'heads'] as const); break;
       case '--preset': preset = choice(flag, value(), PRESETS); break;
       case '--backend': backend = choice(flag, value(), BACKENDS); break;
       case '--browser': browser = value(); break;

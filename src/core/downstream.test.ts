@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { CocoDataset } from './cocoFormat';
 import { detrPreset } from './detrConfig';
-import { detrToSafetensors } from './detrNames';
-import { DownstreamCancelled, fineTuneArm, matchLabels, splitImages, type DownstreamImages } from './downstream';
+import { detrToSafetensors, namedDetrVariables } from './detrNames';
+import { DownstreamCancelled, fineTuneArm, matchLabels, splitImages, tuned, type DownstreamImages } from './downstream';
 import { disposeMobileNetV2Weights } from './mobilenetV2';
 import { readSafetensors } from './safetensors';
-import { createTrainer, disposeTrainer } from './trainer';
+import { createTrainer, disposeTrainer, trainStep } from './trainer';
 import { switchBackend } from '../testing/backends';
 import { loadEncoderInNode } from '../testing/nodeEncoder';
 
@@ -88,7 +88,7 @@ describe('fineTuneArm', () => {
     const split = splitImages(data, 0.1, 0);
     const pixels = tf.randomUniform([1, 64, 80, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const images: DownstreamImages = { batch: (_, idx) => tf.tidy(() => tf.concat(idx.map(() => pixels), 0) as tf.Tensor4D) };
-    const settings = { trainFraction: 0.1, steps: 3, evalEvery: 2, batchSize: 2, lr: 1e-3, seed: 0 };
+    const settings = { trainFraction: 0.1, steps: 3, evalEvery: 2, batchSize: 2, lr: 1e-3, seed: 0, tune: 'all' as const };
     const before = tf.memory().numTensors;
     const seen: number[] = [];
     const arm = await fineTuneArm(cfg, encoder, pretrained, split, images, settings, {
@@ -114,4 +114,31 @@ describe('fineTuneArm', () => {
     pixels.dispose();
     disposeMobileNetV2Weights(encoder);
   }, 120_000);
+});
+
+describe('tuned', () => {
+  it("'heads' trains the class and box heads only; 'all' trains everything", async () => {
+    await switchBackend('wasm');
+    const encoder = loadEncoderInNode();
+    const t = createTrainer({ ...detrPreset('tiny'), imageSize: 64, numQueries: 5, numClasses: 3 }, encoder);
+    const images = tf.randomUniform([2, 64, 80, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const targets = [0, 1].map(() => ({ classes: Int32Array.of(1), boxes: Float32Array.of(0.5, 0.5, 0.3, 0.3) }));
+    const snapshot = () => new Map(namedDetrVariables(t.model).map(([n, v]) => [n, Float32Array.from(v.dataSync())]));
+    const changed = (before: Map<string, Float32Array>) =>
+      namedDetrVariables(t.model).filter(([n, v]) => v.dataSync().some((x, i) => x !== before.get(n)![i])).map(([n]) => n);
+
+    let before = snapshot();
+    await trainStep(tuned(t, 'heads'), images, targets);
+    const moved = changed(before);
+    expect(moved.length).toBeGreaterThan(0);
+    expect(moved.filter((n) => !n.startsWith('class_embed.') && !n.startsWith('bbox_embed.'))).toEqual([]);
+    expect(moved.some((n) => n.startsWith('class_embed.')) && moved.some((n) => n.startsWith('bbox_embed.'))).toBe(true);
+
+    before = snapshot();
+    await trainStep(tuned(t, 'all'), images, targets);
+    expect(changed(before).some((n) => n.startsWith('transformer.')) && changed(before).some((n) => n.startsWith('backbone.'))).toBe(true);
+    images.dispose();
+    disposeTrainer(t);
+    disposeMobileNetV2Weights(encoder);
+  }, 60_000);
 });

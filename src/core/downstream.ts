@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { cocoEvaluate, type CocoEvalDetection } from './cocoEval';
 import type { CocoAnnotation, CocoDataset } from './cocoFormat';
 import type { DetrConfig } from './detrConfig';
-import { loadDetrTensors } from './detrNames';
+import { loadDetrTensors, namedDetrVariables } from './detrNames';
 import type { ImageTargets } from './matcher';
 import type { MobileNetV2Weights } from './mobilenetV2';
 import { mixSeed, mulberry32 } from './rng';
@@ -48,9 +48,17 @@ export interface DownstreamSettings {
   /** lr of the transformer and heads; the backbone gets a tenth, as in pretraining. */
   lr: number;
   seed: number;
+  /**
+   * What fine-tunes: 'all' the weights, or only the 'heads' (class and box) on the frozen backbone
+   * and transformer, the few-label protocol that keeps what the pretraining learned.
+   */
+  tune: 'all' | 'heads';
 }
 
-export const DEFAULT_DOWNSTREAM: DownstreamSettings = { trainFraction: 0.1, steps: 300, evalEvery: 50, batchSize: 4, lr: 5e-4, seed: 0 };
+export const DEFAULT_DOWNSTREAM: DownstreamSettings = { trainFraction: 0.1, steps: 300, evalEvery: 50, batchSize: 4, lr: 5e-4, seed: 0, tune: 'all' };
+
+/** Name prefixes of the heads (core/detrNames.ts). */
+const HEADS = ['class_embed.', 'bbox_embed.'];
 
 /** One evaluation on the held-out images. */
 export interface DownstreamPoint {
@@ -124,6 +132,16 @@ export async function evaluateHeld(model: Trainer['model'], split: Split, images
   return { point: { ap: m.ap, ap50: m.ap50, ar100: m.ar100, agnosticAp50: cocoEvaluate(gt, detections, { classAgnostic: true }).ap50 }, detections };
 }
 
+/**
+ * The trainer that updates what `tune` says: itself, or a view whose trainable variables are the
+ * heads only (frozen weights get no gradient, and AdamW leaves a weight without one as it is).
+ */
+export function tuned(t: Trainer, tune: DownstreamSettings['tune']): Trainer {
+  if (tune === 'all') return t;
+  const heads = new Set(namedDetrVariables(t.model).filter(([name]) => HEADS.some((h) => name.startsWith(h))).map(([, v]) => v));
+  return { ...t, variables: t.variables.filter((v) => heads.has(v)) };
+}
+
 export interface FineTuneHooks {
   /** After each evaluation, with the curve so far. */
   onPoint?(point: DownstreamPoint): void;
@@ -153,7 +171,8 @@ export async function fineTuneArm(
   hooks: FineTuneHooks = {},
 ): Promise<ArmResult> {
   const cfg: DetrConfig = { ...config, numClasses: split.numClasses, optim: { ...config.optim, lr: settings.lr, lrBackbone: settings.lr / 10 } };
-  const trainer = createTrainer(cfg, encoder);
+  const full = createTrainer(cfg, encoder);
+  const trainer = tuned(full, settings.tune);
   try {
     if (pretrained) loadDetrTensors(trainer.model, pretrained, { keepFresh: ['class_embed.'] });
     const rng = mulberry32(mixSeed(settings.seed, 11));
@@ -173,7 +192,7 @@ export async function fineTuneArm(
     }
     return arm;
   } finally {
-    disposeTrainer(trainer);
+    disposeTrainer(full);
   }
 }
 

@@ -31,7 +31,7 @@ export function DownstreamPanel() {
   const [texts, setTexts] = useState<DownstreamTexts>(() => downstreamTexts(settings));
   const id = useId();
 
-  const checked = applyDownstreamTexts(texts);
+  const checked = applyDownstreamTexts(texts, settings.tune);
   const going = check?.status === 'preparing' || check?.status === 'running';
   const blocker = going ? null
     : imageCount === 0 ? 'Add the images the labels are for first.'
@@ -43,7 +43,7 @@ export function DownstreamPanel() {
   const edit = (name: keyof DownstreamTexts, text: string) => {
     const next = { ...texts, [name]: text };
     setTexts(next);
-    const r = applyDownstreamTexts(next);
+    const r = applyDownstreamTexts(next, settings.tune);
     if (r.settings) setSettings(r.settings);
   };
 
@@ -74,7 +74,7 @@ export function DownstreamPanel() {
         Fine-tune on a few labeled images, twice with the same schedule: from the pretrained detector (with a fresh class head) and from the same
         detector not pretrained. COCO AP on the images held out says whether the pretraining helped.
       </p>
-      <form className="config-form" aria-label="Downstream check settings" noValidate onSubmit={(e) => e.preventDefault()}>
+      <form className="config-form downstream-form" aria-label="Downstream check settings" noValidate onSubmit={(e) => e.preventDefault()}>
         <fieldset className="fields" disabled={going}>
           <div className="field">
             <label htmlFor={`${id}-labels`}>Labels (COCO JSON)</label>
@@ -103,6 +103,19 @@ export function DownstreamPanel() {
                 </button>
               )}
             </small>
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-tune`}>Fine-tune</label>
+            <select
+              id={`${id}-tune`}
+              value={settings.tune}
+              onChange={(e) => setSettings({ ...settings, tune: e.currentTarget.value === 'heads' ? 'heads' : 'all' })}
+              aria-describedby={`${id}-tune-help`}
+            >
+              <option value="all">all the weights</option>
+              <option value="heads">the class and box heads only</option>
+            </select>
+            <small id={`${id}-tune-help`}>With very few labels, training only the heads keeps what the pretraining learned.</small>
           </div>
           {DOWNSTREAM_FIELDS.map((fld) => (
             <div className="field" key={fld.name}>

@@ -4,11 +4,11 @@ import { applyDownstreamTexts, downstreamTexts } from './downstreamForm';
 
 describe('applyDownstreamTexts', () => {
   it('round-trips the defaults', () => {
-    expect(applyDownstreamTexts(downstreamTexts(DEFAULT_DOWNSTREAM))).toEqual({ settings: DEFAULT_DOWNSTREAM, problems: null });
+    expect(applyDownstreamTexts(downstreamTexts(DEFAULT_DOWNSTREAM), 'all')).toEqual({ settings: DEFAULT_DOWNSTREAM, problems: null });
   });
 
   it('names each bad field by its label with what came', () => {
-    const r = applyDownstreamTexts({ ...downstreamTexts(DEFAULT_DOWNSTREAM), trainFraction: '1', steps: '2.5', lr: 'fast', seed: '' });
+    const r = applyDownstreamTexts({ ...downstreamTexts(DEFAULT_DOWNSTREAM), trainFraction: '1', steps: '2.5', lr: 'fast', seed: '' }, 'all');
     expect(r.settings).toBeNull();
     expect(r.problems).toEqual({
       trainFraction: 'Labeled share that fine-tunes: expected a number between 0 and 1, got "1"',
@@ -19,7 +19,7 @@ describe('applyDownstreamTexts', () => {
   });
 
   it('refuses evaluating less often than the run is long', () => {
-    const r = applyDownstreamTexts({ ...downstreamTexts(DEFAULT_DOWNSTREAM), steps: '40', evalEvery: '50' });
+    const r = applyDownstreamTexts({ ...downstreamTexts(DEFAULT_DOWNSTREAM), steps: '40', evalEvery: '50' }, 'heads');
     expect(r.problems).toEqual({ evalEvery: 'Evaluate every: 50 steps is more than the 40 fine-tuning steps' });
   });
 });

@@ -3,7 +3,8 @@
 
 import type { DownstreamSettings } from '../../core/downstream';
 
-export type DownstreamField = keyof DownstreamSettings;
+/** The settings typed as text; `tune` is a choice. */
+export type DownstreamField = Exclude<keyof DownstreamSettings, 'tune'>;
 
 export interface DownstreamFieldSpec {
   name: DownstreamField;
@@ -29,10 +30,13 @@ export function downstreamTexts(s: DownstreamSettings): DownstreamTexts {
   return Object.fromEntries(DOWNSTREAM_FIELDS.map((f) => [f.name, String(s[f.name])])) as DownstreamTexts;
 }
 
-/** The settings the texts say, or each field's problem. */
-export function applyDownstreamTexts(texts: DownstreamTexts): { settings: DownstreamSettings; problems: null } | { settings: null; problems: Partial<Record<DownstreamField, string>> } {
+/** The settings the texts say (with `tune`), or each field's problem. */
+export function applyDownstreamTexts(
+  texts: DownstreamTexts,
+  tune: DownstreamSettings['tune'],
+): { settings: DownstreamSettings; problems: null } | { settings: null; problems: Partial<Record<DownstreamField, string>> } {
   const problems: Partial<Record<DownstreamField, string>> = {};
-  const values: Partial<DownstreamSettings> = {};
+  const values: Partial<Record<DownstreamField, number>> = {};
   for (const f of DOWNSTREAM_FIELDS) {
     const text = texts[f.name].trim();
     const n = Number(text);
@@ -45,7 +49,7 @@ export function applyDownstreamTexts(texts: DownstreamTexts): { settings: Downst
     } else values[f.name] = n;
   }
   if (Object.keys(problems).length > 0) return { settings: null, problems };
-  const settings = values as DownstreamSettings;
+  const settings = { ...(values as Record<DownstreamField, number>), tune };
   if (settings.evalEvery > settings.steps) {
     return { settings: null, problems: { evalEvery: `Evaluate every: ${settings.evalEvery} steps is more than the ${settings.steps} fine-tuning steps` } };
   }
