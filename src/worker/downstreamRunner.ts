@@ -44,7 +44,7 @@ async function readLabels(file: File) {
 interface Pretrained {
   weights: WeightMap;
   config: DetrConfig;
-  preset: string;
+  preset: DetrPreset;
   /** Where it came from, as the plan shows it. */
   source: DownstreamPlan['pretrained'];
 }
@@ -87,7 +87,7 @@ export async function runDownstream(req: DownstreamRequest, deps: DownstreamDeps
   }
   const preset = pretrained?.preset ?? req.preset;
   if (!preset) throw new Error('the detector not pretrained needs a preset when no pretrained arm runs');
-  const config: DetrConfig = pretrained?.config ?? detrPreset(preset as DetrPreset);
+  const config: DetrConfig = pretrained?.config ?? detrPreset(preset);
   const plan: DownstreamPlan = {
     runId: req.runId, arms: req.arms, train: split.train.map((im) => metaOf(im).path), held: split.held.map((im) => metaOf(im).path),
     categories: [...labels.categories].sort((a, b) => a.id - b.id).map(({ id, name }) => ({ id, name })), missing: match.missing,
