@@ -62,7 +62,7 @@ export function DownstreamPanel() {
     }
   };
 
-  const said = check ? verdict(check.curves) : null;
+  const said = check ? verdict(check.curves, check.plan?.settings.tune ?? settings.tune) : null;
   const steps = [...new Set(ARMS.flatMap((a) => check?.curves[a].map((p) => p.step) ?? []))].sort((a, b) => a - b);
   const cell = (a: DownstreamArm, step: number) => check?.curves[a].find((p) => p.step === step);
   const f = (v: number | undefined) => (v === undefined ? '…' : v.toFixed(3));
