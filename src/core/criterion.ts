@@ -45,8 +45,6 @@ export type CriterionOutput = { total: tf.Scalar; terms: LossTerms };
 interface MatchedPairs {
   /** [B·Q] class id every query should predict; K for unmatched queries. */
   targetClass: Int32Array;
-  /** [B·Q] confidence of each matched query's target (1 when the targets carry none); 1 for unmatched queries. */
-  targetScore: Float32Array;
   /** [M] row b·Q + q of each matched query in the flattened [B·Q, 4] boxes. */
   srcIdx: Int32Array;
   /** [M·4] the matched targets' cxcywh boxes, in srcIdx order. */
@@ -65,7 +63,6 @@ function flattenMatches(
     throw new Error(`expected matches for ${targets.length} images, got ${matches.length}`);
   }
   const targetClass = new Int32Array(targets.length * Q).fill(K);
-  const targetScore = new Float32Array(targets.length * Q).fill(1);
   const M = matches.reduce((n, m) => n + m.queryIdx.length, 0);
   const srcIdx = new Int32Array(M);
   const tgtBoxes = new Float32Array(M * 4);
@@ -83,34 +80,23 @@ function flattenMatches(
         throw new Error(`image ${b}: expected a query in [0, ${Q}) and a target in [0, ${T}), got ${q} and ${j}`);
       }
       targetClass[b * Q + q] = t.classes[j] ?? K;
-      targetScore[b * Q + q] = Math.min(1, Math.max(0, t.scores?.[j] ?? 1));
       srcIdx[k] = b * Q + q;
       tgtBoxes.set(t.boxes.subarray(4 * j, 4 * j + 4), 4 * k);
       k++;
     });
   });
   const numBoxes = Math.max(1, targets.reduce((n, t) => n + t.classes.length, 0));
-  return { targetClass, targetScore, srcIdx, tgtBoxes, numBoxes };
+  return { targetClass, srcIdx, tgtBoxes, numBoxes };
 }
 
-/**
- * detr's loss_labels: cross-entropy with class weights, as a weighted mean over all queries. A
- * matched query whose target has confidence s aims at s of its class and 1 − s of "no object"
- * (s = 1, detr's one-hot target, when the targets carry no scores).
- */
+/** detr's loss_labels: cross-entropy with class weights, as a weighted mean over all queries. */
 function crossEntropy(logits: tf.Tensor2D, pairs: MatchedPairs, cfg: CriterionConfig): tf.Scalar {
   const [N, K1] = logits.shape;
-  const target = new Float32Array(N * K1); // [B·Q, K+1], each row's weight times its target distribution
-  let weightSum = 0;
-  pairs.targetClass.forEach((c, i) => {
-    const noObject = c === K1 - 1;
-    const w = noObject ? cfg.noObjectWeight : 1;
-    const s = noObject ? 1 : (pairs.targetScore[i] ?? 1);
-    target[i * K1 + c] = w * s;
-    if (!noObject) target[i * K1 + K1 - 1] = w * (1 - s);
-    weightSum += w;
-  });
-  return tf.div(tf.neg(tf.sum(tf.mul(tf.tensor2d(target, [N, K1]), tf.logSoftmax(logits)))), weightSum);
+  const weight = Float32Array.from(pairs.targetClass, (c) => (c === K1 - 1 ? cfg.noObjectWeight : 1)); // [B·Q]
+  const weightSum = weight.reduce((s, w) => s + w, 0);
+  const target = tf.oneHot(tf.tensor1d(pairs.targetClass, 'int32'), K1); // [B·Q, K+1] int32
+  const weighted = tf.mul(tf.cast(target, 'float32'), tf.tensor2d(weight, [N, 1])); // [B·Q, K+1]
+  return tf.div(tf.neg(tf.sum(tf.mul(weighted, tf.logSoftmax(logits)))), weightSum);
 }
 
 /**

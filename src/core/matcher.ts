@@ -17,12 +17,6 @@ export interface ImageTargets {
   classes: Int32Array;
   /** [T·4] cxcywh in [0, 1], row-major. */
   boxes: Float32Array;
-  /**
-   * [T] confidence in [0, 1] of each target (a proposal's score, a prediction's probability); the
-   * cross-entropy of its matched query aims at this much of its class and the rest "no object".
-   * Absent: every target is certain (1), as with true labels.
-   */
-  scores?: Float32Array;
 }
 
 /** What a DETR decoder layer predicts for a batch (a type, so that it is a tf.TensorContainer). */
