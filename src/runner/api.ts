@@ -85,13 +85,10 @@ function trainingEnd(e: WorkerEvent): Outcome<RunnerTrainingEnd> | null {
 /** Installs window.simdetrRunner; call before startBridge so that no event of init is missed. */
 export function installRunner(): void {
   const ingests: IngestSummary[] = [];
-  const imports: Outcome<{ step: number; round: number }>[] = [];
   let weights: Uint8Array = new Uint8Array(0);
   let nextRequest = 1;
   tapWorkerEvents((e) => {
     if (e.type === 'ingestDone') ingests.push(e.summary);
-    if (e.type === 'runImported') imports.push({ value: { step: e.step, round: e.round } });
-    if (e.type === 'error' && e.where === 'import') imports.push({ error: `import: ${e.message}` });
     const r = report(e);
     if (r) window.simdetrRunnerReport?.(r);
   });
@@ -155,13 +152,6 @@ export function installRunner(): void {
       return { step: model.step, round: model.round, K: model.K, predictions: model.predictions, weightBytes: weights.length };
     },
     weights: (offset, length) => weights.slice(offset, offset + length),
-    importCount: () => imports.length,
-    importAfter(count) {
-      const settled = (o: Outcome<{ step: number; round: number }>) => ('value' in o ? Promise.resolve(o.value) : Promise.reject(new Error(o.error)));
-      const found = imports[count];
-      if (found) return settled(found);
-      return until((e) => (imports.length > count && (e.type === 'runImported' || e.type === 'error') ? imports[count]! : null));
-    },
     downstream(labels, arms, settings, preset) {
       useStudio.getState().setDownstreamSettings(settings);
       // Worker events arrive as tasks of their own, so none is missed before `until` listens.

@@ -86,10 +86,6 @@ export interface SimdetrRunner {
   finalModel(filter: SelfTrainingFilter): Promise<RunnerFinal>;
   /** Bytes [offset, offset + length) of the last finalModel's safetensors file. */
   weights(offset: number, length: number): Uint8Array;
-  /** Imports finished (or refused) since the page loaded. */
-  importCount(): number;
-  /** The outcome of the import after the first `count` (a file just handed to the import input): the checkpoint's step, or an error. */
-  importAfter(count: number): Promise<{ step: number; round: number }>;
   /** The downstream check on the dataset's images with these COCO labels (the Downstream panel's action). */
   downstream(labels: { name: string; text: string }, arms: DownstreamArm[], settings: DownstreamSettings, preset: DetrPreset | null): Promise<RunnerDownstream>;
   /** Tests only: makes the worker meet a fault (e2e/faults.spec.ts, e2e/deviceLost.spec.ts). */

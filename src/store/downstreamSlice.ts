@@ -21,7 +21,6 @@ export interface DownstreamCheck {
   /** The arms' final detections, once done. */
   results: DownstreamArmResult[] | null;
   message: string | null;
-  startedAt: number;
 }
 
 export interface DownstreamSlice {
@@ -41,6 +40,9 @@ export interface DownstreamSlice {
   downstreamDone(runId: number, results: DownstreamArmResult[]): void;
   downstreamEnded(runId: number, outcome: 'cancelled' | 'failed', message: string): void;
 }
+
+/** The check is under way (the worker is busy with it). */
+export const checkGoing = (c: DownstreamCheck | null): boolean => c?.status === 'preparing' || c?.status === 'running';
 
 let nextCheckId = 1;
 /** The check on show when the current one started, back on show if the current one cannot start. */
@@ -66,7 +68,7 @@ export const createDownstreamSlice: StateCreator<StudioState, [], [], Downstream
       set({
         downstreamError: null,
         downstream: {
-          runId, labels: labels.name, status: 'preparing', plan: null, curves: { pretrained: [], none: [] }, results: null, message: null, startedAt: Date.now(),
+          runId, labels: labels.name, status: 'preparing', plan: null, curves: { pretrained: [], none: [] }, results: null, message: null,
         },
       });
       send({ type: 'runDownstream', request: { runId, labels, arms, pretrained, settings, preset } });
@@ -74,7 +76,7 @@ export const createDownstreamSlice: StateCreator<StudioState, [], [], Downstream
     },
     cancelDownstream: () => {
       const c = get().downstream;
-      if (c && (c.status === 'preparing' || c.status === 'running')) send({ type: 'cancelDownstream', runId: c.runId });
+      if (c && checkGoing(c)) send({ type: 'cancelDownstream', runId: c.runId });
     },
     downstreamStarted: (plan) => update(plan.runId, () => ({ plan, status: 'running' })),
     downstreamProgressed: (runId, arm, point) => update(runId, (c) => ({ curves: { ...c.curves, [arm]: [...c.curves[arm], point] } })),

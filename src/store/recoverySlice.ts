@@ -4,6 +4,7 @@
 
 import type { StateCreator } from 'zustand';
 import type { GpuRecovery } from '../worker/protocol';
+import { checkGoing } from './downstreamSlice';
 import type { StudioState } from './index';
 
 export type RecoveryNotice =
@@ -29,8 +30,7 @@ export const createRecoverySlice: StateCreator<StudioState, [], [], RecoverySlic
     const run = s.training && ACTIVE.has(s.training.status) ? s.training : null;
     if (s.exportBusy) s.runTransferFailed('export');
     if (s.importBusy) s.runTransferFailed('import');
-    const check = s.downstream;
-    if (check && (check.status === 'preparing' || check.status === 'running')) s.downstreamEnded(check.runId, 'failed', `The worker crashed during the check: ${message}`);
+    if (s.downstream && checkGoing(s.downstream)) s.downstreamEnded(s.downstream.runId, 'failed', `The worker crashed during the check: ${message}`);
     set({
       recovery: { kind: 'crash', message, step: run ? run.step : null, at: Date.now() },
       training: run ? { ...run, status: 'failed', message: `The training worker crashed: ${message}` } : s.training,

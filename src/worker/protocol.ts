@@ -210,7 +210,7 @@ export interface DownstreamRequest {
   /** The pretrained detector: an exported run (.zip, or .safetensors with its config); null = the last checkpoint. */
   pretrained: File | null;
   settings: DownstreamSettings;
-  /** The detector when no arm is pretrained; the checkpoint's config is used when one is. */
+  /** The detector when no arm is pretrained; otherwise the pretrained detector's own config is used. */
   preset: DetrPreset | null;
 }
 
@@ -226,7 +226,7 @@ export interface DownstreamPlan {
   missing: string[];
   /** Where the pretrained arm's weights come from, if it runs. */
   pretrained: { kind: 'checkpoint'; step: number; round: number } | { kind: 'file'; name: string; step: number } | null;
-  preset: string;
+  preset: DetrPreset;
   settings: DownstreamSettings;
 }
 

@@ -6,6 +6,7 @@
 import { useId, useState, type ChangeEvent } from 'react';
 import type { DownstreamArm } from '../../core/downstream';
 import { useStudio } from '../../store';
+import { checkGoing } from '../../store/downstreamSlice';
 import { isActive } from '../training/runGate';
 import { chooseSaveTarget, JSON_FILE, saveBytes } from '../training/saveBytes';
 import { ARM_LABEL, DownstreamChart } from './DownstreamChart';
@@ -32,7 +33,7 @@ export function DownstreamPanel() {
   const id = useId();
 
   const checked = applyDownstreamTexts(texts, settings.tune);
-  const going = check?.status === 'preparing' || check?.status === 'running';
+  const going = checkGoing(check);
   const blocker = going ? null
     : imageCount === 0 ? 'Add the images the labels are for first.'
       : !checkpoint ? 'There is no pretrained detector yet: pretrain, or import a run, first.'

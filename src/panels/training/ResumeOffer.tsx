@@ -2,11 +2,13 @@
 // once resumed shows that the restored detector gives the saved loss on a fixed batch.
 
 import { useStudio } from '../../store';
+import { checkGoing } from '../../store/downstreamSlice';
 import { isActive } from './runGate';
 
 export function ResumeOffer() {
   const checkpoint = useStudio((s) => s.checkpoint);
   const running = useStudio((s) => isActive(s.training?.status));
+  const checking = useStudio((s) => checkGoing(s.downstream));
   const check = useStudio((s) => s.resumeCheck);
   const resume = useStudio((s) => s.resumeFromCheckpoint);
   return (
@@ -17,7 +19,7 @@ export function ResumeOffer() {
             A {checkpoint.preset} pretraining run was saved at step {checkpoint.step} of {checkpoint.totalSteps} (
             {new Date(checkpoint.savedAt).toLocaleString()}).
           </p>
-          <button type="button" onClick={resume}>
+          <button type="button" onClick={resume} disabled={checking} title={checking ? 'The downstream check is running; resume once it ends.' : undefined}>
             Resume from step {checkpoint.step}
           </button>
         </div>

@@ -3,6 +3,7 @@
 
 import { useEffect, useId, useRef } from 'react';
 import { useStudio } from '../../store';
+import { checkGoing } from '../../store/downstreamSlice';
 import { isActive, startBlockedBecause } from './runGate';
 
 export function TrainingActions({ formInvalid }: { formInvalid: boolean }) {
@@ -16,6 +17,7 @@ export function TrainingActions({ formInvalid }: { formInvalid: boolean }) {
       proposalsComplete: s.proposals?.result != null,
       status: s.training?.status ?? null,
       formInvalid,
+      checkRunning: checkGoing(s.downstream),
     }),
   );
   const start = useStudio((s) => s.startTraining);

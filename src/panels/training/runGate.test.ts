@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isActive, startBlockedBecause, type StartInputs } from './runGate';
 
 const ready: StartInputs = {
-  images: 80, ingesting: false, backendFailed: false, proposalsRunning: false, proposalsComplete: true, status: null, formInvalid: false,
+  images: 80, ingesting: false, backendFailed: false, proposalsRunning: false, proposalsComplete: true, status: null, formInvalid: false, checkRunning: false,
 };
 
 describe('startBlockedBecause', () => {
@@ -23,5 +23,6 @@ describe('startBlockedBecause', () => {
     expect(startBlockedBecause({ ...ready, proposalsComplete: false })).toMatch(/Run proposals first/);
     expect(startBlockedBecause({ ...ready, proposalsRunning: true })).toMatch(/Proposals are running/);
     expect(startBlockedBecause({ ...ready, formInvalid: true })).toMatch(/Fix the settings/);
+    expect(startBlockedBecause({ ...ready, checkRunning: true })).toMatch(/downstream check is running/);
   });
 });

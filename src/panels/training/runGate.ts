@@ -19,6 +19,8 @@ export interface StartInputs {
   proposalsComplete: boolean;
   status: TrainingStatus | null;
   formInvalid: boolean;
+  /** The downstream check is fine-tuning (the worker trains one thing at a time). */
+  checkRunning: boolean;
 }
 
 /** Why "Start pretraining" cannot run now, said to the person, or null when it can. */
@@ -28,6 +30,7 @@ export function startBlockedBecause(s: StartInputs): string | null {
   if (s.images === 0) return 'Add images first.';
   if (s.ingesting) return 'Images are being added; start once they are in.';
   if (s.proposalsRunning) return 'Proposals are running; start once they finish.';
+  if (s.checkRunning) return 'The downstream check is running; start once it ends.';
   if (!s.proposalsComplete) return 'Run proposals first: pretraining learns from their boxes and pseudo-classes.';
   if (s.formInvalid) return 'Fix the settings first.';
   return null;
