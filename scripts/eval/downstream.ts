@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseCocoDataset } from '../../src/core/cocoFormat';
 import { DETR_PRESETS, detrPreset, type DetrPreset } from '../../src/core/detrConfig';
-import { fineTuneArm, splitImages, type DownstreamImages, type DownstreamPoint, type DownstreamSettings, type LabeledImage } from '../../src/core/downstream';
+import { fineTuneArm, formatMetric, splitImages, type DownstreamImages, type DownstreamPoint, type DownstreamSettings, type LabeledImage } from '../../src/core/downstream';
 import { rgbaToInput } from '../../src/core/proposalStage';
 import { readSafetensors } from '../../src/core/safetensors';
 import { switchBackend } from '../../src/testing/backends';
@@ -60,7 +60,8 @@ async function demoImages(train: LabeledImage[], held: LabeledImage[], size: { h
   };
 }
 
-const line = (p: DownstreamPoint) => `loss ${p.loss.toFixed(3)}, held-out AP ${p.ap.toFixed(3)}, AP50 ${p.ap50.toFixed(3)}, class-agnostic AP50 ${p.agnosticAp50.toFixed(3)}`;
+const f = formatMetric;
+const line = (p: DownstreamPoint) => `loss ${p.loss.toFixed(3)}, held-out AP ${f(p.ap)}, AP50 ${f(p.ap50)}, class-agnostic AP50 ${f(p.agnosticAp50)}`;
 
 async function main(): Promise<void> {
   const opts = options();
@@ -87,12 +88,12 @@ async function main(): Promise<void> {
   console.log('step   pretrained AP  AP50    not pretrained AP  AP50');
   pretrained.forEach((p, i) => {
     const n = scratch[i];
-    console.log(`${String(p.step).padStart(4)}   ${p.ap.toFixed(3).padStart(13)}  ${p.ap50.toFixed(3)}    ${(n?.ap ?? NaN).toFixed(3).padStart(17)}  ${(n?.ap50 ?? NaN).toFixed(3)}`);
+    console.log(`${String(p.step).padStart(4)}   ${f(p.ap).padStart(13)}  ${f(p.ap50).padEnd(7)}  ${f(n?.ap ?? NaN).padStart(17)}  ${f(n?.ap50 ?? NaN)}`);
   });
   const [a, b] = [pretrained.at(-1), scratch.at(-1)];
   if (!a || !b) throw new Error('no evaluation ran');
   const helps = a.ap50 > b.ap50 && a.ap > b.ap;
-  console.log(`after ${s.steps} steps: pretrained AP50 ${a.ap50.toFixed(3)} / AP ${a.ap.toFixed(3)}, not pretrained AP50 ${b.ap50.toFixed(3)} / AP ${b.ap.toFixed(3)}: ` +
+  console.log(`after ${s.steps} steps: pretrained AP50 ${f(a.ap50)} / AP ${f(a.ap)}, not pretrained AP50 ${f(b.ap50)} / AP ${f(b.ap)}: ` +
     (helps ? 'the pretraining helps' : 'the pretraining does NOT help here'));
   if (opts.json) writeFileSync(opts.json, JSON.stringify({ options: opts, train: split.train.map((t) => t.fileName), pretrained, scratch }, null, 2));
   process.exitCode = helps ? 0 : 1;

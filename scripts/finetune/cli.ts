@@ -9,6 +9,7 @@
 
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { formatMetric } from '../../src/core/downstream';
 import type { RunnerReport } from '../../src/runner/types';
 import { builtApp, openBrowser, hasGpu, ROOT, serve } from '../pretrain/app';
 import { checkImageFolder } from '../pretrain/folder';
@@ -49,7 +50,7 @@ async function finetune(o: FinetuneOptions, progress: Progress): Promise<void> {
     const { page } = browser;
     await page.exposeFunction('simdetrRunnerReport', (r: RunnerReport) => {
       if (r.kind === 'ingest') progress.update(r.done, r.total);
-      if (r.kind === 'downstream') progress.update(r.point.step, r.totalSteps, `${r.arm}: held-out AP50 ${r.point.ap50.toFixed(3)}`);
+      if (r.kind === 'downstream') progress.update(r.point.step, r.totalSteps, `${r.arm}: held-out AP50 ${formatMetric(r.point.ap50)}`);
     });
     const params = new URLSearchParams({ runner: '1', demo: '0', backend: o.backend, allowFallbackAdapter: o.backend === 'webgpu' ? '1' : '0' });
     await page.goto(`http://127.0.0.1:${o.port}/?${params.toString()}`);
@@ -78,7 +79,7 @@ async function finetune(o: FinetuneOptions, progress: Progress): Promise<void> {
     const final = result.arms[0];
     const last = final?.curve.at(-1);
     if (!final || !last) throw new Error('the check ended without an evaluation');
-    progress.end(`AP ${last.ap.toFixed(3)}, AP50 ${last.ap50.toFixed(3)}, AR@100 ${last.ar100.toFixed(3)} on ${result.plan.held.length} held-out images`);
+    progress.end(`AP ${formatMetric(last.ap)}, AP50 ${formatMetric(last.ap50)}, AR@100 ${formatMetric(last.ar100)} on ${result.plan.held.length} held-out images`);
 
     const ap = {
       format: 'simdetr-studio.finetune', init: o.init === 'none' ? 'none' : resolve(o.init), arm,

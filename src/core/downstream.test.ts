@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CocoDataset } from './cocoFormat';
 import { detrPreset } from './detrConfig';
 import { detrToSafetensors, namedDetrVariables } from './detrNames';
-import { DownstreamCancelled, fineTuneArm, matchLabels, splitImages, tuned, type DownstreamImages } from './downstream';
+import { DownstreamCancelled, fineTuneArm, formatMetric, matchLabels, splitImages, tuned, type DownstreamImages } from './downstream';
 import { disposeMobileNetV2Weights } from './mobilenetV2';
 import { readSafetensors } from './safetensors';
 import { createTrainer, disposeTrainer, trainStep } from './trainer';
@@ -141,4 +141,10 @@ describe('tuned', () => {
     disposeTrainer(t);
     disposeMobileNetV2Weights(encoder);
   }, 60_000);
+});
+
+describe('formatMetric', () => {
+  it('keeps small values readable', () => {
+    expect([0, 0.5, 0.01234, 0.0057, 0.00023].map(formatMetric)).toEqual(['0.000', '0.500', '0.012', '0.0057', '0.00023']);
+  });
 });

@@ -79,6 +79,11 @@ export interface ArmResult {
   detections: CocoEvalDetection[];
 }
 
+/** A metric in [0, 1] as text: 3 decimals, or 2 significant digits below 0.01 (a small AP is not 0.000). */
+export function formatMetric(v: number): string {
+  return v === 0 || !Number.isFinite(v) || Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toPrecision(2);
+}
+
 /** Where each arm's pixels come from: [B, H, W, 3] in [0, 1] at the detector's input size. */
 export interface DownstreamImages {
   batch(set: 'train' | 'held', indices: readonly number[]): tf.Tensor4D;

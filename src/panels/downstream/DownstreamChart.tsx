@@ -1,7 +1,7 @@
 // AP50 on the held-out images against fine-tuning steps, one line per arm: a handful of points,
 // redrawn only when an evaluation arrives, so plain SVG.
 
-import type { DownstreamArm, DownstreamPoint } from '../../core/downstream';
+import { formatMetric, type DownstreamArm, type DownstreamPoint } from '../../core/downstream';
 
 export const ARM_LABEL: Record<DownstreamArm, string> = { pretrained: 'pretrained', none: 'not pretrained' };
 const ARM_COLOR: Record<DownstreamArm, string> = { pretrained: '#1f6feb', none: '#b35900' };
@@ -25,7 +25,7 @@ export function DownstreamChart({ curves, totalSteps }: Props) {
         <line x1={LEFT} y1={TOP} x2={LEFT} y2={y(0)} stroke="currentColor" strokeOpacity={0.5} />
         {ticks.map((t) => (
           <text key={t} x={LEFT - 4} y={y(t) + 4} textAnchor="end" fontSize={11}>
-            {t.toFixed(3)}
+            {formatMetric(t)}
           </text>
         ))}
         <text x={LEFT} y={H - 8} fontSize={11}>0</text>

@@ -4,7 +4,7 @@
 // held-out images comes in as it is measured. The results can be saved as JSON.
 
 import { useId, useState, type ChangeEvent } from 'react';
-import type { DownstreamArm } from '../../core/downstream';
+import { formatMetric, type DownstreamArm } from '../../core/downstream';
 import { useStudio } from '../../store';
 import { checkGoing } from '../../store/downstreamSlice';
 import { isActive } from '../training/runGate';
@@ -66,7 +66,7 @@ export function DownstreamPanel() {
   const said = check ? verdict(check.curves, check.plan?.settings.tune ?? settings.tune) : null;
   const steps = [...new Set(ARMS.flatMap((a) => check?.curves[a].map((p) => p.step) ?? []))].sort((a, b) => a - b);
   const cell = (a: DownstreamArm, step: number) => check?.curves[a].find((p) => p.step === step);
-  const f = (v: number | undefined) => (v === undefined ? '…' : v.toFixed(3));
+  const f = (v: number | undefined) => (v === undefined ? '…' : formatMetric(v));
 
   return (
     <section className="downstream-panel" aria-labelledby={`${id}-heading`} data-testid="downstream" data-status={check?.status ?? ''}>

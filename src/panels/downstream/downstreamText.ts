@@ -1,7 +1,7 @@
 // What the downstream panel says about a check: its plan in a line, and once both arms have
 // their last evaluation, whether the pretraining helped.
 
-import type { DownstreamArm, DownstreamPoint, DownstreamSettings } from '../../core/downstream';
+import { formatMetric, type DownstreamArm, type DownstreamPoint, type DownstreamSettings } from '../../core/downstream';
 import type { DownstreamPlan } from '../../worker/protocol';
 
 export function planLine(p: DownstreamPlan): string {
@@ -17,7 +17,7 @@ export function verdict(curves: Record<DownstreamArm, DownstreamPoint[]>, tune: 
   const a = curves.pretrained.at(-1);
   const b = curves.none.find((p) => p.step === a?.step);
   if (!a || !b) return null;
-  const f = (v: number) => v.toFixed(3);
+  const f = formatMetric;
   const numbers = `AP50 ${f(a.ap50)} against ${f(b.ap50)}, AP ${f(a.ap)} against ${f(b.ap)}`;
   if (a.ap50 > b.ap50 && a.ap > b.ap) return `After ${a.step} steps the pretrained detector is ahead: ${numbers}.`;
   if (a.ap50 === b.ap50 && a.ap === b.ap) {
