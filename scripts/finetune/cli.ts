@@ -9,7 +9,9 @@
 
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { detrPreset } from '../../src/core/detrConfig';
 import { formatMetric } from '../../src/core/downstream';
+import { readRunArchive } from '../../src/worker/runArchive';
 import type { RunnerReport } from '../../src/runner/types';
 import { builtApp, openBrowser, hasGpu, ROOT, serve } from '../pretrain/app';
 import { checkImageFolder } from '../pretrain/folder';
@@ -24,17 +26,24 @@ function describeError(err: unknown): string {
   return text.split('\n').filter((line) => !/^\s+at /.test(line)).join('\n').replace(/^page\.evaluate: (Error: )?/, '').trim();
 }
 
-/** Files named on the command line, read before a browser starts; a missing one is named. */
-function readInputs(o: FinetuneOptions): { labels: { name: string; text: string } } {
+/**
+ * Files named on the command line, read before a browser starts (a missing one is named), and the
+ * detector's input size: the studio caches the images at it, as npm run pretrain does, so that a
+ * pretrained detector sees the pixels it was trained on.
+ */
+async function readInputs(o: FinetuneOptions): Promise<{ labels: { name: string; text: string }; imageSize: number }> {
   const path = o.source.kind === 'demo' ? DEMO_LABELS : o.source.labels;
   if (!existsSync(path)) throw new UsageError(`--labels ${path}: no such file`);
   if (o.init !== 'none' && !existsSync(o.init)) throw new UsageError(`--init ${o.init}: no such file (or say --init none)`);
   if (o.source.kind === 'folder') checkImageFolder(o.source.path);
-  return { labels: { name: basename(path), text: readFileSync(path, 'utf8') } };
+  const init = o.init === 'none' ? null : await readRunArchive(new Uint8Array(readFileSync(o.init)), basename(o.init));
+  if (init && !init.config) throw new Error(`--init ${o.init}: carries no training config, so its detector is unknown; use the run's export .zip`);
+  const imageSize = init?.config?.detr.imageSize ?? detrPreset(o.preset).imageSize;
+  return { labels: { name: basename(path), text: readFileSync(path, 'utf8') }, imageSize };
 }
 
 async function finetune(o: FinetuneOptions, progress: Progress): Promise<void> {
-  const { labels } = readInputs(o);
+  const { labels, imageSize } = await readInputs(o);
   const out = resolve(o.out);
   mkdirSync(out, { recursive: true });
   const profile = join(out, 'browser-profile');
@@ -52,7 +61,9 @@ async function finetune(o: FinetuneOptions, progress: Progress): Promise<void> {
       if (r.kind === 'ingest') progress.update(r.done, r.total);
       if (r.kind === 'downstream') progress.update(r.point.step, r.totalSteps, `${r.arm}: held-out AP50 ${formatMetric(r.point.ap50)}`);
     });
-    const params = new URLSearchParams({ runner: '1', demo: '0', backend: o.backend, allowFallbackAdapter: o.backend === 'webgpu' ? '1' : '0' });
+    const params = new URLSearchParams({
+      runner: '1', demo: '0', backend: o.backend, cacheSize: String(imageSize), allowFallbackAdapter: o.backend === 'webgpu' ? '1' : '0',
+    });
     await page.goto(`http://127.0.0.1:${o.port}/?${params.toString()}`);
     await page.waitForFunction(() => window.simdetrRunner !== undefined, undefined, { timeout: 60_000 });
     const opened = await page.evaluate(() => window.simdetrRunner!.opened());
