@@ -36,7 +36,7 @@ export function DownstreamPanel() {
   const going = checkGoing(check);
   const blocker = going ? null
     : imageCount === 0 ? 'Add the images the labels are for first.'
-      : !checkpoint ? 'There is no pretrained detector yet: pretrain, or import a run, first.'
+      : !checkpoint && !initFile ? 'There is no pretrained detector yet: pretrain first, or choose an exported run.'
         : training ? 'Pretraining is going: stop it or let it finish first.'
           : !labels ? 'Choose a COCO JSON file with labels for some of the images.'
             : checked.problems ? 'Fix the settings above first.' : null;
