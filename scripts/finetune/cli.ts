@@ -13,18 +13,13 @@ import { detrPreset } from '../../src/core/detrConfig';
 import { formatMetric } from '../../src/core/downstream';
 import { readRunArchive } from '../../src/worker/runArchive';
 import type { RunnerReport } from '../../src/runner/types';
-import { builtApp, openBrowser, hasGpu, ROOT, serve } from '../pretrain/app';
+import { builtApp, describeError, hasGpu, openBrowser, ROOT, serve } from '../pretrain/app';
 import { checkImageFolder } from '../pretrain/folder';
 import { Progress } from '../pretrain/progress';
 import { parseFinetuneOptions, USAGE, UsageError, type FinetuneOptions } from './options';
 
 const DEMO_LABELS = join(ROOT, 'public/demo/annotations.json');
 
-/** The message of a failure, without Playwright's "page.evaluate: Error:" prefix and the bundle's stack. */
-function describeError(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n').filter((line) => !/^\s+at /.test(line)).join('\n').replace(/^page\.evaluate: (Error: )?/, '').trim();
-}
 
 /**
  * Files named on the command line, read before a browser starts (a missing one is named), and the

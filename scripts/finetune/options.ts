@@ -4,6 +4,7 @@
 import { DEFAULT_DOWNSTREAM, type DownstreamSettings } from '../../src/core/downstream';
 import type { DetrPreset } from '../../src/core/detrConfig';
 import type { BackendPreference } from '../../src/worker/protocol';
+import { BACKENDS, choice, PRESETS, UsageError, whole } from '../pretrain/options';
 
 export const USAGE = `Usage:
   npm run finetune -- (--images <dir> --labels <coco.json> | --demo) --init <export.zip|model.safetensors|none> --out <dir> [options]
@@ -41,24 +42,12 @@ export interface FinetuneOptions {
   port: number;
 }
 
-export class UsageError extends Error {}
-
-const PRESETS: readonly DetrPreset[] = ['tiny', 'laptop', 'paper'];
-const BACKENDS: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+export { UsageError };
 
 function number(flag: string, text: string, ok: (n: number) => boolean, want: string): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UsageError(`${flag}: expected ${want}, got ${JSON.stringify(text)}`);
   return n;
-}
-
-const whole = (flag: string, text: string, lo: number, hi: number) =>
-  number(flag, text, (n) => Number.isInteger(n) && n >= lo && n <= hi, `a whole number from ${lo} to ${hi}`);
-
-function choice<T extends string>(flag: string, text: string, choices: readonly T[]): T {
-  const found = choices.find((c) => c === text);
-  if (!found) throw new UsageError(`${flag}: expected ${choices.join(' | ')}, got ${JSON.stringify(text)}`);
-  return found;
 }
 
 /** The options, or 'help'. */

@@ -87,3 +87,12 @@ export async function openBrowser(opts: { executable: string | null; profile: st
   const page = context.pages()[0] ?? (await context.newPage());
   return { context, page, executable, version: context.browser()?.version() ?? 'unknown', args };
 }
+
+/**
+ * The message of a failure, without what Playwright wraps around an error thrown in the page (its
+ * "page.evaluate: Error:" prefix and the minified bundle's stack).
+ */
+export function describeError(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n').filter((line) => !/^\s+at /.test(line)).join('\n').replace(/^page\.evaluate: (Error: )?/, '').trim();
+}

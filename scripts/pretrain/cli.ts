@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunnerOpened } from '../../src/runner/types';
-import { ROOT } from './app';
+import { describeError, ROOT } from './app';
 import { checkImageFolder } from './folder';
 import { parseOptions, USAGE, UsageError, type Options } from './options';
 import { OUTPUT_FILES, outPath } from './outputs';
@@ -97,14 +97,6 @@ async function run(log: RunLog, resuming: boolean, executable: string | null, pr
   }
 }
 
-/**
- * The message of a failure, without what Playwright wraps around an error thrown in the page (its
- * "page.evaluate: Error:" prefix and the minified bundle's stack).
- */
-function describeError(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n').filter((line) => !/^\s+at /.test(line)).join('\n').replace(/^page\.evaluate: (Error: )?/, '').trim();
-}
 
 function noImagesMessage(source: { kind: string; path?: string }, skipped: { path: string; reason: string }[]): string {
   const where = source.kind === 'demo' ? 'the demo dataset' : `--images ${source.path ?? ''}`;

@@ -43,10 +43,10 @@ export interface Options {
 
 export class UsageError extends Error {}
 
-const PRESETS: readonly DetrPreset[] = ['tiny', 'laptop', 'paper'];
-const BACKENDS: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+export const PRESETS: readonly DetrPreset[] = ['tiny', 'laptop', 'paper'];
+export const BACKENDS: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
-function whole(flag: string, text: string, lo: number, hi: number): number {
+export function whole(flag: string, text: string, lo: number, hi: number): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isInteger(n) || n < lo || n > hi) {
     throw new UsageError(`${flag}: expected a whole number from ${lo} to ${hi}, got ${JSON.stringify(text)}`);
@@ -54,7 +54,7 @@ function whole(flag: string, text: string, lo: number, hi: number): number {
   return n;
 }
 
-function choice<T extends string>(flag: string, text: string, choices: readonly T[]): T {
+export function choice<T extends string>(flag: string, text: string, choices: readonly T[]): T {
   const found = choices.find((c) => c === text);
   if (!found) throw new UsageError(`${flag}: expected ${choices.join(' | ')}, got ${JSON.stringify(text)}`);
   return found;
