@@ -10,6 +10,7 @@
 // pseudo-classes plus "no object" (index K), L decoder layers. Boxes are cxcywh in [0, 1].
 import * as tf from '@tensorflow/tfjs';
 import { boxCxcywhToXyxy, generalizedBoxIou } from './boxes';
+import { addAll } from './optim';
 import { checkBatch, type DetrOutputs, type ImageTargets, type Match, type MatchCostConfig } from './matcher';
 
 export interface CriterionConfig extends MatchCostConfig {
@@ -179,7 +180,7 @@ export function setCriterionWithAux(
   }
   return tf.tidy(() => {
     const layers = layerOutputs.map((o, l) => setCriterion(o, targets, matchesPerLayer[l] ?? [], cfg));
-    const sum = (pick: (c: CriterionOutput) => tf.Scalar): tf.Scalar => tf.addN(layers.map(pick));
+    const sum = (pick: (c: CriterionOutput) => tf.Scalar): tf.Scalar => addAll(layers.map(pick)) as tf.Scalar;
     const terms = { class: sum((c) => c.terms.class), l1: sum((c) => c.terms.l1), giou: sum((c) => c.terms.giou) };
     return { total: weighted(terms.class, terms.l1, terms.giou, cfg), terms };
   });

@@ -66,11 +66,33 @@ export function learningRateFactor(cfg: Pick<OptimConfig, 'warmupSteps' | 'lrDro
   return warm * cfg.lrDropFactor ** Math.floor(step / cfg.lrDropEvery);
 }
 
+/**
+ * Inputs per AddN: tfjs's WebGPU kernel binds each input and the output as a storage buffer, and a
+ * WebGPU shader may bind 8 (the default limit; tfjs asks for no more). More make an invalid
+ * pipeline, and the whole command buffer it is in is dropped without an exception.
+ */
+export const ADD_N_MAX = 7;
+
+/** Σ of same-shape tensors, ADD_N_MAX at a time. */
+export function addAll(xs: readonly tf.Tensor[]): tf.Tensor {
+  if (xs.length === 0) throw new Error('addAll: nothing to add');
+  let level: tf.Tensor[] = [...xs];
+  while (level.length > 1) {
+    const next: tf.Tensor[] = [];
+    for (let i = 0; i < level.length; i += ADD_N_MAX) {
+      const part = level.slice(i, i + ADD_N_MAX);
+      next.push(part.length === 1 ? part[0]! : tf.addN(part));
+    }
+    level = next;
+  }
+  return level[0]!;
+}
+
 /** √(Σ ‖g‖²) over every gradient. */
 export function globalNorm(grads: tf.NamedTensorMap): tf.Scalar {
   return tf.tidy(() => {
     const squares = Object.values(grads).map((g) => tf.sum(tf.square(g))); // [] each
-    return tf.sqrt(squares.length === 0 ? tf.scalar(0) : tf.addN(squares)) as tf.Scalar; // []
+    return tf.sqrt(squares.length === 0 ? tf.scalar(0) : addAll(squares)) as tf.Scalar; // []
   });
 }
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detrPreset, type DetrConfig } from './detrConfig';
 import type { ImageTargets } from './matcher';
 import { disposeMobileNetV2Weights, type MobileNetV2Weights } from './mobilenetV2';
+import { ADD_N_MAX } from './optim';
 import { createTrainer, disposeTrainer, NonFiniteLossError, trainStep } from './trainer';
 import { switchBackend } from '../testing/backends';
 import { loadEncoderInNode } from '../testing/nodeEncoder';
@@ -80,6 +81,25 @@ describe('trainStep', () => {
     head.assign(tf.fill(head.shape, Number.NaN));
     const second = await trainStep(t, images, TARGETS.slice(0, 1)).catch((e: unknown) => e);
     expect(second).toBeInstanceOf(NonFiniteLossError);
+    images.dispose();
+    disposeTrainer(t);
+  });
+
+  // A WebGPU shader binds at most 8 storage buffers unless the device asks for more, and tfjs asks
+  // for no more: a kernel with more inputs gets an invalid pipeline, and WebGPU drops the whole
+  // command buffer it was batched in without an exception (the studio then trains on garbage).
+  // tfjs's WebGPU Concat and Pack split their inputs themselves; every other kernel must stay within.
+  it.each(['dense', 'deformable'] as const)('runs no kernel with more than ADD_N_MAX inputs in a %s step', async (attention) => {
+    const cfg = toyConfig();
+    cfg.transformer.attention = attention;
+    const t = createTrainer(cfg, encoder);
+    const images = tf.randomUniform([2, 64, 96, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const profile = await tf.profile(async () => {
+      await trainStep(t, images, TARGETS);
+    });
+    const widest = profile.kernels.filter((k) => k.name !== 'Concat' && k.name !== 'Pack').sort((a, b) => b.inputShapes.length - a.inputShapes.length)[0];
+    expect(profile.kernels.length).toBeGreaterThan(100);
+    expect(widest?.inputShapes.length, `${widest?.name} has ${widest?.inputShapes.length} inputs`).toBeLessThanOrEqual(ADD_N_MAX);
     images.dispose();
     disposeTrainer(t);
   });

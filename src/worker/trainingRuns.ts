@@ -35,7 +35,8 @@ export class TrainingRuns {
   private readonly gpu: GpuWatch;
 
   constructor(private readonly deps: TrainingRunsDeps) {
-    this.gpu = new GpuWatch((cause) => this.onGpuLost(cause), () => this.ended, deps.restartBackend);
+    // An invalid GPU command means the step computed garbage: the run ends without saving it.
+    this.gpu = new GpuWatch((cause) => this.onGpuLost(cause), () => this.ended, deps.restartBackend, (message) => this.onGpuInvalid(message));
   }
 
   get busy(): boolean {
@@ -96,7 +97,8 @@ export class TrainingRuns {
       this.session = null;
       release();
     }
-    if (outOfMemory !== null) await this.stopAfterGpuOutOfMemory(outOfMemory, interrupted);
+    if (device.invalid !== null) this.failAfterInvalidGpuCommand(device.invalid, interrupted);
+    else if (outOfMemory !== null) await this.stopAfterGpuOutOfMemory(outOfMemory, interrupted);
     else if (lost !== null) await this.continueAfterGpuLoss(lost, interrupted);
   }
 
@@ -107,6 +109,19 @@ export class TrainingRuns {
       (report) => emit({ type: 'gpuRecovered', recovery: { cause, backend: report.backend, run: null } }),
       (err: unknown) => emit({ type: 'error', where: 'backend', message: `the GPU device was lost (${cause}) and no backend could start again: ${String(err)}` }),
     );
+  }
+
+  private onGpuInvalid(message: string): void {
+    if (this.session) return this.session.interrupt();
+    this.deps.emit({ type: 'error', where: 'backend', message: `WebGPU rejected a command (${message.split('\n')[0]}): what the GPU computed since may be wrong. This is a bug in the studio; please report it with this message, and choose another backend in Backend settings.` });
+  }
+
+  private failAfterInvalidGpuCommand(message: string, run: Interrupted | null): void {
+    const next = run?.checkpointStep != null ? `Resume from the checkpoint of step ${run.checkpointStep} on another backend (Backend settings)` : 'Start again on another backend (Backend settings)';
+    this.deps.emit({
+      type: 'trainingStatus', status: 'failed', round: 0, step: run?.lostAt ?? 0, totalSteps: 0,
+      message: `WebGPU rejected a command of the training step (${message.split('\n')[0]}), so the step's results are not trustworthy and nothing after the last checkpoint was saved. This is a bug in the studio; please report it with this message. ${next}.`,
+    });
   }
 
   /** Out of GPU memory, the run stops: the same batch would run out again. The backend starts afresh. */
