@@ -3,7 +3,8 @@
 // again, reloads the last checkpoint and finishes the run; the UI says what happened and how many
 // steps were repeated. The device running out of memory (its uncaptured GPUOutOfMemoryError,
 // dispatched the same way) stops the run with that reason instead, as the same batch would run out
-// again; WebGPU starts afresh and the person resumes from the checkpoint. Kept short (tiny
+// again; WebGPU starts afresh and the person resumes from the checkpoint. An invalid WebGPU command
+// (a real one: an AddN wider than a shader may bind) ends the run, saying why. Kept short (tiny
 // preset, one image per step): a step here takes 10–30 s.
 
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -78,4 +79,14 @@ test('the GPU out of memory stops the run with that reason, WebGPU starts again,
   await expect(status).toHaveAttribute('data-status', 'done', { timeout: 600_000 });
   await expect(status).toHaveAttribute('data-step', '5');
   await expect(page.getByTestId('image-count')).toHaveText('3 images');
+});
+
+test('an invalid WebGPU command ends the run with that reason instead of training on what the GPU dropped', async ({ page }) => {
+  test.setTimeout(900_000);
+  await runToStep3(page);
+  const status = page.getByTestId('training-status');
+  await page.evaluate(() => window.simdetrRunner?.injectFault('invalidGpuCommand'));
+  await expect(status).toHaveAttribute('data-status', 'failed', { timeout: 120_000 });
+  await expect(status).toContainText(/WebGPU rejected a command of the training step \(.*storage buffers.*\), so the step's results are not trustworthy/);
+  await expect(status).toContainText(/Resume from the checkpoint of step \d+ on another backend/);
 });

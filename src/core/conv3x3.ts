@@ -1,7 +1,7 @@
 // The backbone's two 3×3 convolutions ('same' padding, stride 1 or 2) in a form every backend can
-// train. Where the active backend registers the filter-gradient kernel (cpu, webgl, webgpu) they are
+// train. Where the active backend registers a fast filter-gradient kernel (cpu, webgl) they are
 // tfjs's own fused ops. The wasm backend has the forward kernels but no Conv2DBackpropFilter and no
-// DepthwiseConv2dNative backprop kernels, so there
+// DepthwiseConv2dNative backprop kernels, and WebGPU's are slow (OWN_GRADIENT_BACKENDS), so there
 //   - the depthwise convolution keeps its native forward and gets its gradient here: the filter's
 //     from the nine taps (shifted slices of the padded input) times dz, the input's as a forward
 //     depthwise convolution of dz with the filter turned 180°;
@@ -21,9 +21,18 @@ export interface Conv3x3Weights {
   readonly bias: tf.Tensor1D; // [O] or [C]
 }
 
-/** True when the backend can differentiate `kernel`'s op natively (its gradient kernel is registered). */
+/**
+ * Backends whose filter-gradient kernels are registered but slow, so these convolutions use the
+ * gradients below there too. tfjs's WebGPU kernels give each filter cell one thread that loops over
+ * the whole batch and map: a few hundred threads, each looping B·h·w times. Exported for the
+ * benchmark that compares the two.
+ */
+export const OWN_GRADIENT_BACKENDS = new Set(['webgpu']);
+
+/** True when `kernel`'s op should be differentiated by tfjs: its gradient kernel is registered and fast. */
 function hasKernel(kernel: string): boolean {
-  return tf.getKernel(kernel, tf.getBackend()) !== undefined;
+  const backend = tf.getBackend();
+  return tf.getKernel(kernel, backend) !== undefined && !OWN_GRADIENT_BACKENDS.has(backend);
 }
 
 /**

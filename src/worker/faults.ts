@@ -20,6 +20,8 @@ export function injectFault(fault: InjectedFault): void {
       return fillWasmHeap();
     case 'gpuOutOfMemory':
       return GpuWatch.injectOutOfMemory();
+    case 'invalidGpuCommand':
+      return invalidGpuCommand();
     case 'poisonWeights':
       return poisonWeights();
     default:
@@ -54,4 +56,11 @@ function poisonWeights(): void {
   const victim = trainable.at(-1);
   if (!victim) throw new Error('poisonWeights needs a detector in training: no trainable weight is registered');
   victim.assign(tf.fill(victim.shape, Number.NaN));
+}
+
+/** 12 inputs to one AddN: WebGPU rejects the pipeline (8 storage buffers at most), as it did the old global norm's. */
+function invalidGpuCommand(): void {
+  if (tf.getBackend() !== 'webgpu') throw new Error(`invalidGpuCommand needs the webgpu backend, not ${tf.getBackend()}`);
+  const sum = tf.tidy(() => tf.addN(Array.from({ length: 12 }, () => tf.scalar(1))));
+  void sum.data().finally(() => sum.dispose());
 }

@@ -276,6 +276,8 @@ export type InjectedFault =
   | 'fillWasmHeap'
   /** The WebGPU device's uncaptured GPUOutOfMemoryError, as an allocation that fails fires it. */
   | 'gpuOutOfMemory'
+  /** A real invalid WebGPU command: an AddN over more inputs than a shader may bind. */
+  | 'invalidGpuCommand'
   /** NaN written into a trainable weight of the running detector, as a diverging update leaves it. */
   | 'poisonWeights';
 
