@@ -11,6 +11,7 @@ import {
   boxXyxy,
   boxXyxyToCxcywh,
   generalizedBoxIou,
+  pairedGeneralizedBoxIou,
   toCxcywh,
   toXyxy,
   type BoxXyxy,
@@ -153,5 +154,29 @@ describe('generalizedBoxIou (tensor, pairwise)', () => {
       }),
     );
     tf.dispose([a, b]);
+  });
+});
+
+describe('pairedGeneralizedBoxIou (tensor, row by row)', () => {
+  it('is the diagonal of the pairwise GIoU, in value and in gradient, with no tile in its backward pass', async () => {
+    const rng = mulberry32(9);
+    const as = [...Array.from({ length: 6 }, () => randomBox(rng)), boxXyxy(1, 1, 1, 1)];
+    const bs = [...Array.from({ length: 6 }, () => randomBox(rng)), boxXyxy(0, 0, 2, 2)];
+    const ta = tf.tensor2d(as.map((b) => [...b]));
+    const tb = tf.tensor2d(bs.map((b) => [...b]));
+    const paired = pairedGeneralizedBoxIou(ta, tb);
+    expect(paired.shape).toEqual([as.length]);
+    const v = await paired.data();
+    as.forEach((p, i) => expect(v[i]).toBeCloseTo(boxGiou(p, bs[i] ?? p), 5));
+    const weights = tf.tensor1d(as.map((_, i) => i + 1));
+    const viaDiagonal = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.sum(tf.mul(generalizedBoxIou(x as tf.Tensor2D, tb), tf.eye(as.length)), 1), weights)))(ta);
+    const direct = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(pairedGeneralizedBoxIou(x as tf.Tensor2D, tb), weights)))(ta);
+    const [d1, d2] = [await viaDiagonal.data(), await direct.data()];
+    d1.forEach((x, k) => expect(d2[k]).toBeCloseTo(x, 5));
+    const profile = await tf.profile(() => tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(pairedGeneralizedBoxIou(x as tf.Tensor2D, tb)))(ta)));
+    expect(profile.kernels.filter((k) => k.name === 'Tile' || k.name === 'Slice')).toEqual([]);
+    const short = tf.zeros([2, 4]) as tf.Tensor2D;
+    expect(() => pairedGeneralizedBoxIou(ta, short)).toThrow(/as many rows in both, got 7 and 2/);
+    tf.dispose([ta, tb, short, paired, weights, viaDiagonal, direct, profile.result as tf.Tensor]);
   });
 });

@@ -112,3 +112,26 @@ export function generalizedBoxIou(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
     return tf.sub(iou, tf.div(tf.sub(hull, union), tf.maximum(hull, EPS))); // [N, M]
   });
 }
+
+/**
+ * GIoU of each row of a with the same row of b: [N, 4] and [N, 4] xyxy → [N]. The diagonal of
+ * generalizedBoxIou(a, b), which the loss of matched pairs needs, without its N × N work: there the
+ * broadcasts are tiles, and tfjs differentiates a tile with one slice and one add per repeat (2,600
+ * kernels of a laptop step when this diagonal came from the full matrix).
+ */
+export function pairedGeneralizedBoxIou(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor1D {
+  if (a.shape[0] !== b.shape[0]) throw new Error(`pairedGeneralizedBoxIou: expected as many rows in both, got ${a.shape[0]} and ${b.shape[0]}`);
+  return tf.tidy(() => {
+    const [ax0, ay0, ax1, ay1] = columns(a); // each [N, 1]
+    const [bx0, by0, bx1, by1] = columns(b); // each [N, 1]
+    const areaA = tf.mul(tf.relu(tf.sub(ax1, ax0)), tf.relu(tf.sub(ay1, ay0))); // [N, 1]
+    const areaB = tf.mul(tf.relu(tf.sub(bx1, bx0)), tf.relu(tf.sub(by1, by0))); // [N, 1]
+    const iw = tf.relu(tf.sub(tf.minimum(ax1, bx1), tf.maximum(ax0, bx0))); // [N, 1]
+    const ih = tf.relu(tf.sub(tf.minimum(ay1, by1), tf.maximum(ay0, by0))); // [N, 1]
+    const inter = tf.mul(iw, ih); // [N, 1]
+    const union = tf.sub(tf.add(areaA, areaB), inter); // [N, 1]
+    const hull = tf.mul(tf.sub(tf.maximum(ax1, bx1), tf.minimum(ax0, bx0)), tf.sub(tf.maximum(ay1, by1), tf.minimum(ay0, by0))); // [N, 1]
+    const iou = tf.div(inter, tf.maximum(union, EPS)); // [N, 1]
+    return tf.reshape(tf.sub(iou, tf.div(tf.sub(hull, union), tf.maximum(hull, EPS))), [-1]); // [N]
+  });
+}

@@ -9,7 +9,7 @@
 // Dimensions: B images, Q queries, T targets of one image, M matched pairs in the batch, K
 // pseudo-classes plus "no object" (index K), L decoder layers. Boxes are cxcywh in [0, 1].
 import * as tf from '@tensorflow/tfjs';
-import { boxCxcywhToXyxy, generalizedBoxIou } from './boxes';
+import { boxCxcywhToXyxy, pairedGeneralizedBoxIou } from './boxes';
 import { addAll } from './optim';
 import { checkBatch, type DetrOutputs, type ImageTargets, type Match, type MatchCostConfig } from './matcher';
 
@@ -135,9 +135,8 @@ function boxLosses(boxes: tf.Tensor2D, pairs: MatchedPairs): { l1: tf.Scalar; gi
   const src = tf.matMul<tf.Tensor2D>(tf.cast(pick, 'float32'), boxes); // [M, 4] cxcywh
   const tgt = tf.tensor2d(pairs.tgtBoxes, [M, 4]); // [M, 4] cxcywh
   const l1 = tf.div<tf.Scalar>(tf.sum(tf.abs(tf.sub(src, tgt))), pairs.numBoxes);
-  // As detr: the diagonal of the pairwise GIoU (M is a few hundred at most, so M² is cheap).
-  const all = generalizedBoxIou(boxCxcywhToXyxy(src), boxCxcywhToXyxy(tgt)); // [M, M]
-  const diag = tf.sum(tf.mul(all, tf.eye(M)), 1); // [M]
+  // detr takes the diagonal of the pairwise GIoU; the pairs' own GIoU is that diagonal.
+  const diag = pairedGeneralizedBoxIou(boxCxcywhToXyxy(src), boxCxcywhToXyxy(tgt)); // [M]
   const giou = tf.div<tf.Scalar>(tf.sum(tf.sub(1, diag)), pairs.numBoxes);
   return { l1, giou };
 }

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { OptimConfig } from './detrConfig';
 import {
   ADD_N_MAX,
+  FUSED_UPDATE_ELEMENTS,
   adamWStep,
   addAll,
   backboneAndRestGroups,
@@ -86,6 +87,57 @@ describe('adamWStep', () => {
     expect(value(b)).toBe(1);
     disposeAdamW(opt);
     tf.dispose([a, b]);
+  });
+
+  it('updates every parameter exactly as alone when fused: chunks split by size and by group, a param without a gradient skipped', async () => {
+    const cfg = { ...BASE, clipMaxNorm: 0.5 };
+    const shapes = [[3, 4], [FUSED_UPDATE_ELEMENTS + 5], [7], [2, 3, 5], [1]];
+    const params = shapes.map((shape, i) => tf.variable(tf.randomNormal(shape, 0, 1, 'float32', 10 + i)));
+    // Group 'backbone' takes params 0–1, 'rest' 2–4; param 3 gets no gradient.
+    const opt = createAdamW(cfg, [{ name: 'backbone', variables: params.slice(0, 2), lr: 0.01 }, { name: 'rest', variables: params.slice(2), lr: 0.1 }]);
+    const lrs = [0.01, 0.01, 0.1, 0.1, 0.1];
+    const ref = await Promise.all(params.map(async (p) => ({ p: Float64Array.from(await p.data()), m: new Float64Array(p.size), v: new Float64Array(p.size) })));
+    for (const t of [1, 2]) {
+      const grads = params.map((p, i) => (i === 3 ? null : tf.randomNormal(p.shape, 0, 1, 'float32', 100 * t + i)));
+      const gs = await Promise.all(grads.map((g) => (g ? g.data<'float32'>() : null)));
+      const norm = Math.sqrt(gs.reduce((a, g) => a + (g ? g.reduce((b: number, x: number) => b + x * x, 0) : 0), 0));
+      const scale = Math.min(1, cfg.clipMaxNorm / norm);
+      ref.forEach((r, i) => {
+        const g = gs[i];
+        if (!g) return;
+        for (let k = 0; k < r.p.length; k++) {
+          const gk = (g[k] ?? 0) * scale;
+          r.m[k] = cfg.beta1 * (r.m[k] ?? 0) + (1 - cfg.beta1) * gk;
+          r.v[k] = cfg.beta2 * (r.v[k] ?? 0) + (1 - cfg.beta2) * gk * gk;
+          const rate = lrs[i]!;
+          r.p[k] = (r.p[k] ?? 0) * (1 - rate * cfg.weightDecay) - (rate * ((r.m[k] ?? 0) / (1 - cfg.beta1 ** t))) / (Math.sqrt((r.v[k] ?? 0) / (1 - cfg.beta2 ** t)) + cfg.eps);
+        }
+      });
+      const map: tf.NamedTensorMap = {};
+      grads.forEach((g, i) => g && (map[params[i]!.name] = g));
+      const got = adamWStep(opt, map);
+      expect(value(got)).toBeCloseTo(norm, 2);
+      tf.dispose([got, ...grads.filter((g) => g !== null)]);
+    }
+    for (const [i, p] of params.entries()) {
+      const got = await p.data();
+      const worst = ref[i]!.p.reduce((w, x, k) => Math.max(w, Math.abs(x - (got[k] ?? NaN))), 0);
+      expect(worst, `param ${i}`).toBeLessThan(1e-5);
+    }
+    disposeAdamW(opt);
+    tf.dispose(params);
+  });
+
+  it('runs a few kernels per fused chunk, not ~13 per parameter', async () => {
+    const params = Array.from({ length: 60 }, (_, i) => tf.variable(tf.randomNormal([4, 3], 0, 1, 'float32', i)));
+    const opt = createAdamW({ ...BASE, clipMaxNorm: 0.1 }, [{ name: 'all', variables: params, lr: 0.1 }]);
+    const grads: tf.NamedTensorMap = Object.fromEntries(params.map((p) => [p.name, tf.onesLike(p)]));
+    const profile = await tf.profile(() => tf.tidy(() => adamWStep(opt, grads)));
+    const launched = profile.kernels.filter((k) => k.name !== 'Reshape' && k.name !== 'Identity').length;
+    expect(launched).toBeLessThan(4 * params.length + 40); // concats, one chunk's arithmetic, three splits
+    tf.dispose([profile.result as tf.Tensor, grads]);
+    disposeAdamW(opt);
+    tf.dispose(params);
   });
 
   it('refuses a variable in two groups', () => {

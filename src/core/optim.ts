@@ -116,11 +116,48 @@ export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): { g
 }
 
 /**
+ * Parameters updated by one fused set of ops, up to about this many elements. Updating each
+ * parameter on its own took ~13 kernels apiece, 3,400 of a laptop step's 13,600, and on WebGPU a
+ * step's time is mostly the cost of launching kernels (an H200 computed for 0.37 s of a 2.3 s step).
+ * The cap bounds the temporaries (about a dozen vectors of this length).
+ */
+export const FUSED_UPDATE_ELEMENTS = 1 << 20;
+
+interface Chunk {
+  readonly slots: readonly Slot[];
+  readonly rate: number;
+  /** The chunk's gradients end to end, before clipping. */
+  readonly grad: tf.Tensor1D;
+}
+
+/** Params (with their flat gradients) in runs of one learning rate and at most FUSED_UPDATE_ELEMENTS each. */
+function fusedChunks(opt: AdamW, grads: tf.NamedTensorMap, factor: number): Chunk[] {
+  const runs: { slots: Slot[]; lr: number; size: number }[] = [];
+  for (const slot of opt.slots) {
+    if (grads[slot.param.name] === undefined) continue;
+    const last = runs.at(-1);
+    if (last && last.lr === slot.lr && last.size + slot.param.size <= FUSED_UPDATE_ELEMENTS) {
+      last.slots.push(slot);
+      last.size += slot.param.size;
+    } else {
+      runs.push({ slots: [slot], lr: slot.lr, size: slot.param.size });
+    }
+  }
+  return runs.map(({ slots, lr }) => ({ slots, rate: lr * factor, grad: flatten(slots.map((s) => grads[s.param.name]!)) }));
+}
+
+/** Tensors end to end as one vector [Σ sizes]. */
+function flatten(ts: readonly tf.Tensor[]): tf.Tensor1D {
+  return tf.tidy(() => tf.concat(ts.map((t) => tf.reshape(t, [-1])), 0) as tf.Tensor1D);
+}
+
+/**
  * One AdamW update of every parameter that has a gradient (keyed by variable name, as tf.variableGrads
  * returns them); parameters without one are skipped, as torch skips a None grad. Clips by global norm
  * first when clipMaxNorm > 0. Returns the global gradient norm before clipping (dispose it; read it
- * with data()). The caller still owns and disposes `grads`. Each parameter's update is its own tidy,
- * so temporaries never exceed one parameter's worth.
+ * with data()). The caller still owns and disposes `grads`. Parameters are updated in fused chunks
+ * (FUSED_UPDATE_ELEMENTS): their gradients, moments and values end to end, the same elementwise
+ * arithmetic, then split back into place.
  */
 export function adamWStep(opt: AdamW, grads: tf.NamedTensorMap): tf.Scalar {
   const cfg = opt.config;
@@ -128,24 +165,33 @@ export function adamWStep(opt: AdamW, grads: tf.NamedTensorMap): tf.Scalar {
   const t = opt.step + 1;
   const correction1 = 1 - cfg.beta1 ** t;
   const correction2 = 1 - cfg.beta2 ** t;
-  const norm = globalNorm(grads); // []
-  const scale = cfg.clipMaxNorm > 0 ? clipScale(norm, cfg.clipMaxNorm) : null; // []
-  for (const { param, lr, m, v } of opt.slots) {
-    const raw = grads[param.name];
-    if (raw === undefined) continue;
-    const rate = lr * factor;
-    tf.tidy(() => {
-      const g = scale === null ? raw : tf.mul(raw, scale);
-      m.assign(tf.add(tf.mul(m, cfg.beta1), tf.mul(g, 1 - cfg.beta1)));
-      v.assign(tf.add(tf.mul(v, cfg.beta2), tf.mul(tf.square(g), 1 - cfg.beta2)));
-      const denom = tf.add(tf.sqrt(tf.div(v, correction2)), cfg.eps);
-      const update = tf.div(tf.mul(m, rate / correction1), denom);
-      param.assign(tf.sub(tf.mul(param, 1 - rate * cfg.weightDecay), update));
-    });
+  const chunks = fusedChunks(opt, grads, factor);
+  try {
+    const norm = tf.tidy(() => tf.sqrt(chunks.length === 0 ? tf.scalar(0) : addAll(chunks.map((c) => tf.sum(tf.square(c.grad))))) as tf.Scalar); // []
+    const scale = cfg.clipMaxNorm > 0 ? clipScale(norm, cfg.clipMaxNorm) : null; // []
+    for (const { slots, rate, grad } of chunks) {
+      tf.tidy(() => {
+        const g = scale === null ? grad : tf.mul(grad, scale); // [N]
+        const m = tf.add(tf.mul(flatten(slots.map((s) => s.m)), cfg.beta1), tf.mul(g, 1 - cfg.beta1)); // [N]
+        const v = tf.add(tf.mul(flatten(slots.map((s) => s.v)), cfg.beta2), tf.mul(tf.square(g), 1 - cfg.beta2)); // [N]
+        const denom = tf.add(tf.sqrt(tf.div(v, correction2)), cfg.eps);
+        const update = tf.div(tf.mul(m, rate / correction1), denom);
+        const p = tf.sub(tf.mul(flatten(slots.map((s) => s.param)), 1 - rate * cfg.weightDecay), update); // [N]
+        const sizes = slots.map((s) => s.param.size);
+        const [ms, vs, ps] = [m, v, p].map((x) => (slots.length === 1 ? [x] : tf.split(x, sizes)));
+        slots.forEach((s, i) => {
+          s.m.assign(tf.reshape(ms![i]!, s.param.shape));
+          s.v.assign(tf.reshape(vs![i]!, s.param.shape));
+          s.param.assign(tf.reshape(ps![i]!, s.param.shape));
+        });
+      });
+    }
+    scale?.dispose();
+    opt.step = t;
+    return norm;
+  } finally {
+    tf.dispose(chunks.map((c) => c.grad));
   }
-  scale?.dispose();
-  opt.step = t;
-  return norm;
 }
 
 export async function exportAdamWState(opt: AdamW): Promise<AdamWState> {
