@@ -128,7 +128,14 @@ function ap50OfDetections(entries: readonly EvalEntry[], dets: readonly Detectio
 }
 
 interface Point { step: number; loss: number; round1Ap50: number; round1Boxes: number; predictionsAp50: number; msPerStep: number; seconds: number }
-interface Arm { attention: Attention; steps: number; points: Point[]; losses: number[]; msPerStep: number; efficiency: number; stepGflop: number; hostShare: number; tensors: [number, number] }
+interface Arm {
+  attention: Attention; steps: number; points: Point[]; losses: number[]; msPerStep: number; efficiency: number; stepGflop: number;
+  /** Share of a step spent in the Hungarian solves on the host. */
+  solveShare: number;
+  tensors: [number, number];
+  /** One more step under tf.profile: kernels launched (reshapes and identities are free) and their summed time, where the backend reports it. */
+  profile: { kernels: number; kernelMs: number | null; stepMs: number } | null;
+}
 
 async function detectAll(trainer: Trainer, images: readonly tf.Tensor4D[], filter: SelfTrainingFilter, batch: number): Promise<Detections[]> {
   const out: Detections[] = [];
@@ -158,6 +165,22 @@ async function matMulRate(n: number): Promise<number> {
   return (2 * n ** 3 * reps) / seconds;
 }
 
+/** One training step under tf.profile: kernels launched, and on WebGPU the GPU's own time in them (timestamp queries). */
+async function profileStep(trainer: Trainer, images: readonly tf.Tensor4D[], targets: readonly ImageTargets[]): Promise<Arm['profile']> {
+  const x = tf.concat([...images], 0); // [B, H, W, 3]
+  let stepMs = 0;
+  const info = await tf.profile(async () => {
+    stepMs = (await trainStep(trainer, x, targets)).stepMs;
+  });
+  x.dispose();
+  const launched = info.kernels.filter((k) => k.name !== 'Reshape' && k.name !== 'Identity');
+  const times = launched.map((k) => k.kernelTimeMs);
+  // Elsewhere the times are wall clock around each kernel, profiling overhead included: not comparable.
+  const onGpu = tf.getBackend() === 'webgpu' && times.every((t): t is number => typeof t === 'number');
+  const kernelMs = onGpu ? (times as number[]).reduce((a, b) => a + b, 0) : null;
+  return { kernels: launched.length, kernelMs, stepMs };
+}
+
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 async function train(opts: Options, attention: Attention, cfg: DetrConfig, r0: RoundZero, images: readonly tf.Tensor4D[], matMulFlops: number, save: (partial: Arm) => void): Promise<Arm> {
@@ -169,6 +192,7 @@ async function train(opts: Options, attention: Attention, cfg: DetrConfig, r0: R
   const stepMs: number[] = [];
   const solveShare: number[] = [];
   const tensors: [number, number] = [0, 0];
+  let profile: Arm['profile'] = null;
   const start = performance.now();
   let trainSeconds = 0;
   let step = 0;
@@ -208,6 +232,7 @@ async function train(opts: Options, attention: Attention, cfg: DetrConfig, r0: R
       break;
     }
   }
+  profile = await profileStep(trainer, images.slice(0, opts.batch), r0.targets.slice(0, opts.batch));
   disposeTrainer(trainer);
   return summary();
 
@@ -215,7 +240,7 @@ async function train(opts: Options, attention: Attention, cfg: DetrConfig, r0: R
     const msPerStep = median(stepMs);
     return {
       attention, steps: step, points, losses, msPerStep, stepGflop: stepFlops / 1e9,
-      efficiency: stepFlops / (msPerStep / 1000) / matMulFlops, hostShare: median(solveShare), tensors,
+      efficiency: stepFlops / (msPerStep / 1000) / matMulFlops, solveShare: median(solveShare), tensors, profile,
     };
   }
 }
@@ -253,7 +278,9 @@ async function main(): Promise<void> {
   console.log(' attention    step   loss   round-1 AP50  boxes  predictions AP50');
   for (const a of arms) for (const p of a.points) console.log(`${a.attention.padEnd(10)} ${String(p.step).padStart(6)} ${p.loss.toFixed(3).padStart(6)} ${pct(p.round1Ap50).padStart(14)} ${String(p.round1Boxes).padStart(6)} ${pct(p.predictionsAp50).padStart(17)}`);
   for (const a of arms) {
-    console.log(`${a.attention}: ${a.msPerStep.toFixed(0)} ms/step, ${a.stepGflop.toFixed(1)} GFLOP/step, efficiency ${a.efficiency.toFixed(3)}, host share ${a.hostShare.toFixed(3)}, tensors ${a.tensors[0]} → ${a.tensors[1]}`);
+    console.log(`${a.attention}: ${a.msPerStep.toFixed(0)} ms/step, ${a.stepGflop.toFixed(1)} GFLOP/step, efficiency ${a.efficiency.toFixed(3)}, Hungarian share ${a.solveShare.toFixed(3)}, tensors ${a.tensors[0]} → ${a.tensors[1]}`);
+    const p = a.profile;
+    if (p) console.log(`  a profiled step: ${p.kernels} kernels launched${p.kernelMs === null ? '' : `, the GPU busy ${p.kernelMs.toFixed(0)} ms of ${p.stepMs.toFixed(0)} ms (${(1 - p.kernelMs / p.stepMs).toFixed(2)} of the step outside GPU work)`}`);
     console.log(`  loss by tenths of the run: ${lossByTenths(a.losses).map((v) => v.toFixed(3)).join(' → ')}`);
     const last = a.points.at(-1);
     if (last) console.log(`  round 1 ${last.round1Ap50 > r0.ap50.proposals ? 'beats' : 'does not beat'} round 0 at AP50: ${pct(last.round1Ap50)} vs ${pct(r0.ap50.proposals)} (step ${last.step})`);
