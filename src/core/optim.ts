@@ -116,12 +116,13 @@ export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): { g
 }
 
 /**
- * Parameters updated by one fused set of ops, up to about this many elements. Updating each
+ * Parameters updated by one fused set of ops, up to this many elements together. Updating each
  * parameter on its own took ~13 kernels apiece, 3,400 of a laptop step's 13,600, and on WebGPU a
  * step's time is mostly the cost of launching kernels (an H200 computed for 0.37 s of a 2.3 s step).
- * The cap bounds the temporaries (about a dozen vectors of this length).
+ * The many small parameters (biases, norms, small layers) share chunks; a large one stays alone.
+ * The cap is small because the wasm backend copies a whole tensor to read each slice of it.
  */
-export const FUSED_UPDATE_ELEMENTS = 1 << 20;
+export const FUSED_UPDATE_ELEMENTS = 1 << 16;
 
 interface Chunk {
   readonly slots: readonly Slot[];
@@ -148,7 +149,7 @@ function fusedChunks(opt: AdamW, grads: tf.NamedTensorMap, factor: number): Chun
 
 /** Tensors end to end as one vector [Σ sizes]. */
 function flatten(ts: readonly tf.Tensor[]): tf.Tensor1D {
-  return tf.tidy(() => tf.concat(ts.map((t) => tf.reshape(t, [-1])), 0) as tf.Tensor1D);
+  return tf.tidy(() => (ts.length === 1 ? tf.reshape(ts[0]!, [-1]) : tf.concat(ts.map((t) => tf.reshape(t, [-1])), 0)) as tf.Tensor1D);
 }
 
 /**
@@ -172,18 +173,19 @@ export function adamWStep(opt: AdamW, grads: tf.NamedTensorMap): tf.Scalar {
     for (const { slots, rate, grad } of chunks) {
       tf.tidy(() => {
         const g = scale === null ? grad : tf.mul(grad, scale); // [N]
-        const m = tf.add(tf.mul(flatten(slots.map((s) => s.m)), cfg.beta1), tf.mul(g, 1 - cfg.beta1)); // [N]
-        const v = tf.add(tf.mul(flatten(slots.map((s) => s.v)), cfg.beta2), tf.mul(tf.square(g), 1 - cfg.beta2)); // [N]
+        const m = tf.add<tf.Tensor1D>(tf.mul(flatten(slots.map((s) => s.m)), cfg.beta1), tf.mul(g, 1 - cfg.beta1)); // [N]
+        const v = tf.add<tf.Tensor1D>(tf.mul(flatten(slots.map((s) => s.v)), cfg.beta2), tf.mul(tf.square(g), 1 - cfg.beta2)); // [N]
         const denom = tf.add(tf.sqrt(tf.div(v, correction2)), cfg.eps);
         const update = tf.div(tf.mul(m, rate / correction1), denom);
-        const p = tf.sub(tf.mul(flatten(slots.map((s) => s.param)), 1 - rate * cfg.weightDecay), update); // [N]
-        const sizes = slots.map((s) => s.param.size);
-        const [ms, vs, ps] = [m, v, p].map((x) => (slots.length === 1 ? [x] : tf.split(x, sizes)));
-        slots.forEach((s, i) => {
-          s.m.assign(tf.reshape(ms![i]!, s.param.shape));
-          s.v.assign(tf.reshape(vs![i]!, s.param.shape));
-          s.param.assign(tf.reshape(ps![i]!, s.param.shape));
-        });
+        const p = tf.sub<tf.Tensor1D>(tf.mul(flatten(slots.map((s) => s.param)), 1 - rate * cfg.weightDecay), update); // [N]
+        let offset = 0;
+        for (const s of slots) {
+          const piece = (x: tf.Tensor1D) => tf.reshape(slots.length === 1 ? x : tf.slice(x, [offset], [s.param.size]), s.param.shape);
+          s.m.assign(piece(m));
+          s.v.assign(piece(v));
+          s.param.assign(piece(p));
+          offset += s.param.size;
+        }
       });
     }
     scale?.dispose();
