@@ -10,7 +10,7 @@
 // pseudo-classes plus "no object" (index K), L decoder layers. Boxes are cxcywh in [0, 1].
 import * as tf from '@tensorflow/tfjs';
 import { boxCxcywhToXyxy, pairedGeneralizedBoxIou } from './boxes';
-import { addAll } from './optim';
+import { addAll } from './addAll';
 import { checkBatch, type DetrOutputs, type ImageTargets, type Match, type MatchCostConfig } from './matcher';
 
 export interface CriterionConfig extends MatchCostConfig {

@@ -8,6 +8,7 @@
 //   m ← β1·m + (1−β1)·g      v ← β2·v + (1−β2)·g²
 //   p ← p·(1 − lr·wd) − lr · (m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + ε)
 import * as tf from '@tensorflow/tfjs';
+import { addAll } from './addAll';
 import type { OptimConfig } from './detrConfig';
 
 export interface ParamGroup {
@@ -64,28 +65,6 @@ export function backboneAndRestGroups(cfg: OptimConfig, vars: { backbone: readon
 export function learningRateFactor(cfg: Pick<OptimConfig, 'warmupSteps' | 'lrDropEvery' | 'lrDropFactor'>, step: number): number {
   const warm = cfg.warmupSteps > 0 ? Math.min(1, (step + 1) / cfg.warmupSteps) : 1;
   return warm * cfg.lrDropFactor ** Math.floor(step / cfg.lrDropEvery);
-}
-
-/**
- * Inputs per AddN: tfjs's WebGPU kernel binds each input and the output as a storage buffer, and a
- * WebGPU shader may bind 8 (the default limit; tfjs asks for no more). More make an invalid
- * pipeline, and the whole command buffer it is in is dropped without an exception.
- */
-export const ADD_N_MAX = 7;
-
-/** Σ of same-shape tensors, ADD_N_MAX at a time. */
-export function addAll(xs: readonly tf.Tensor[]): tf.Tensor {
-  if (xs.length === 0) throw new Error('addAll: nothing to add');
-  let level: tf.Tensor[] = [...xs];
-  while (level.length > 1) {
-    const next: tf.Tensor[] = [];
-    for (let i = 0; i < level.length; i += ADD_N_MAX) {
-      const part = level.slice(i, i + ADD_N_MAX);
-      next.push(part.length === 1 ? part[0]! : tf.addN(part));
-    }
-    level = next;
-  }
-  return level[0]!;
 }
 
 /** √(Σ ‖g‖²) over every gradient. */

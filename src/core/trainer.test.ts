@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detrPreset, type DetrConfig } from './detrConfig';
 import type { ImageTargets } from './matcher';
 import { disposeMobileNetV2Weights, type MobileNetV2Weights } from './mobilenetV2';
-import { ADD_N_MAX } from './optim';
+import { ADD_N_MAX } from './addAll';
 import { createTrainer, disposeTrainer, NonFiniteLossError, trainStep } from './trainer';
 import { switchBackend } from '../testing/backends';
 import { loadEncoderInNode } from '../testing/nodeEncoder';

@@ -8,7 +8,7 @@
 // as out of memory, because continuing with the same batch would run out again.
 // A GPUValidationError (an invalid pipeline or command: a kernel asked for more than the device
 // allows) is worse than a crash: WebGPU drops the whole command buffer and tfjs reads whatever the
-// buffers held. GpuWatch reports the first one, and the run in progress ends without saving.
+// buffers held. GpuWatch passes each one on (onInvalid); the device itself stays usable.
 
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
@@ -20,13 +20,11 @@ export interface WatchedDevice {
   readonly lost: string | null;
   /** The GPUOutOfMemoryError's message when that is why the device went, else null. */
   readonly outOfMemory: string | null;
-  /** The first GPUValidationError's message, else null: what ran since cannot be trusted. */
-  readonly invalid: string | null;
   /** The loss, if it comes within `ms`: an error in a step can arrive before `lost` settles. */
   lostWithin(ms: number): Promise<string | null>;
 }
 
-const NO_DEVICE: WatchedDevice = { lost: null, outOfMemory: null, invalid: null, lostWithin: () => Promise.resolve(null) };
+const NO_DEVICE: WatchedDevice = { lost: null, outOfMemory: null, lostWithin: () => Promise.resolve(null) };
 /** How long a restart waits for the interrupted run to let go of its tensors. */
 const IDLE_WAIT_MS = 60_000;
 
@@ -44,7 +42,7 @@ export class GpuWatch {
    * onLost: called once per loss, as soon as it is seen: it interrupts what runs on the GPU.
    * idle: settles when the interrupted work has let go of its tensors.
    * restart: selects the backend again (after the engine was reset).
-   * onInvalid: called once per device, at its first GPUValidationError.
+   * onInvalid: called with each GPUValidationError's message.
    */
   constructor(
     private readonly onLost: (cause: string) => void,
@@ -62,17 +60,13 @@ export class GpuWatch {
     }
     let lost: string | null = null;
     let outOfMemory: string | null = null;
-    let invalid: string | null = null;
     const settled = device.lost.then((info) => {
       lost = outOfMemory !== null ? `out of memory: ${outOfMemory}` : `${info.reason ?? 'unknown'}: ${info.message || 'no message from the browser'}`;
       return lost;
     });
     device.addEventListener('uncapturederror', (event) => {
       const { error } = event as GPUUncapturedErrorEvent;
-      if (error instanceof GPUValidationError && invalid === null) {
-        invalid = error.message || 'no message from the browser';
-        this.onInvalid(invalid);
-      }
+      if (error instanceof GPUValidationError) this.onInvalid(error.message || 'no message from the browser');
       if (!(error instanceof GPUOutOfMemoryError) || outOfMemory !== null) return;
       outOfMemory = error.message || 'no message from the browser';
       device.destroy();
@@ -83,9 +77,6 @@ export class GpuWatch {
       },
       get outOfMemory() {
         return outOfMemory;
-      },
-      get invalid() {
-        return invalid;
       },
       lostWithin: (ms) => Promise.race([settled, sleep(ms, null)]),
     };

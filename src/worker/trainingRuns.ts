@@ -33,6 +33,10 @@ export class TrainingRuns {
   /** Settles when the current session has ended and let go of its tensors. */
   private ended: Promise<void> = Promise.resolve();
   private readonly gpu: GpuWatch;
+  /** The first invalid GPU command while the current run went, if any. */
+  private invalid: string | null = null;
+  /** The last invalid GPU command said with nothing running, so a repeated one is said once. */
+  private invalidSaid: string | null = null;
 
   constructor(private readonly deps: TrainingRunsDeps) {
     // An invalid GPU command means the step computed garbage: the run ends without saving it.
@@ -73,6 +77,7 @@ export class TrainingRuns {
     let outOfMemory: string | null = null;
     let interrupted: Interrupted | null = null;
     let release = () => undefined as void;
+    this.invalid = null;
     this.ended = new Promise<void>((r) => (release = r));
     try {
       const s = this.deps.store();
@@ -97,7 +102,7 @@ export class TrainingRuns {
       this.session = null;
       release();
     }
-    if (device.invalid !== null) this.failAfterInvalidGpuCommand(device.invalid, interrupted);
+    if (this.invalid !== null) this.failAfterInvalidGpuCommand(this.invalid, interrupted);
     else if (outOfMemory !== null) await this.stopAfterGpuOutOfMemory(outOfMemory, interrupted);
     else if (lost !== null) await this.continueAfterGpuLoss(lost, interrupted);
   }
@@ -112,7 +117,12 @@ export class TrainingRuns {
   }
 
   private onGpuInvalid(message: string): void {
-    if (this.session) return this.session.interrupt();
+    if (this.session) {
+      this.invalid ??= message;
+      return this.session.interrupt();
+    }
+    if (message === this.invalidSaid) return;
+    this.invalidSaid = message;
     this.deps.emit({ type: 'error', where: 'backend', message: `WebGPU rejected a command (${message.split('\n')[0]}): what the GPU computed since may be wrong. This is a bug in the studio; please report it with this message, and choose another backend in Backend settings.` });
   }
 
