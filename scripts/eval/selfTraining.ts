@@ -7,12 +7,13 @@
 //   - predictions: its top 100 per image, what predictions.json holds;
 // beside the run's round-0 proposals and pseudo-labels. Each attention ('dense', 'deformable')
 // trains with the same seed, batches and steps; each reports ms per step, the step's efficiency
-// against a large matMul on the same backend (DESIGN §7) and tensors after 1 and N steps.
+// against a large matMul on the same backend (DESIGN §7), tensors after 1 and N steps, and one
+// profiled step's kernel count (and, on WebGPU, the GPU's busy time in it).
 // Node, the app's core code; --backend webgpu runs tfjs's WebGPU backend on Dawn (src/testing/backends.ts).
 //   npm run pretrain -- --demo --preset tiny --steps 20 --rounds 0 --out runs/r0     (the studio's round 0)
 //   npm run eval:selftrain -- --run runs/r0 [--preset laptop] [--attention dense,deformable]
 //       [--steps 600] [--eval-at 150,300,600|none] [--batch 4] [--lr 1e-4] [--seed 0]
-//       [--backend wasm|cpu|webgpu] [--budget-s S] [--json out.json]
+//       [--backend wasm|cpu|webgpu] [--budget-s S] [--json out.json] [--log steps.jsonl]
 import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
