@@ -1,6 +1,7 @@
 // npm run bench:training — one DETR training step on every backend (webgpu, webgl, wasm, cpu) and
 // preset (tiny, laptop) in one browser session: ms per step, the matching and host shares,
-// efficiency (the step's FLOPs/s over a large matmul's on the same backend, DESIGN §7), tensors and
+// efficiency (the step's FLOPs/s over a large matmul's on the same backend, DESIGN §7), the kernels
+// one step launches and, on WebGPU, the share of a profiled step outside GPU work, tensors and
 // bytes after the first and the last step. Each cell runs in a fresh worker of the bench page
 // (scripts/bench/page, the app's own backend selection, encoder and trainer) on a synthetic batch,
 // until --steps or the --budget seconds run out. Then the studio itself (its production build)
@@ -39,7 +40,7 @@ const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
 
 function printTable(rows) {
   console.log(`training step, batch ${batch}, synthetic images and 10 targets per image:`);
-  console.log('preset  backend  ms/step  steps  match  host   GFLOP/step  GFLOP/s  matmul GFLOP/s  efficiency  tensors 1→N     MiB 1→N (peak)');
+  console.log('preset  backend  ms/step  steps  match  host   GFLOP/step  GFLOP/s  matmul GFLOP/s  efficiency  kernels  off-GPU  tensors 1→N     MiB 1→N (peak)');
   for (const r of rows) {
     if (!r.ok) {
       console.log(`${r.preset.padEnd(7)} ${r.backend.padEnd(8)} failed: ${r.message}`);
@@ -48,7 +49,8 @@ function printTable(rows) {
     console.log(
       `${r.preset.padEnd(7)} ${r.backend.padEnd(8)} ${fmt(r.msPerStep, 0).padStart(7)} ${String(r.timedSteps).padStart(6)} ` +
         `${fmt(r.matchShare).padStart(6)} ${fmt(r.hostShare).padStart(5)} ${fmt(r.stepGflops).padStart(11)} ${fmt(r.stepGflopsPerSecond).padStart(8)} ` +
-        `${fmt(r.matmulGflopsPerSecond).padStart(15)} ${fmt(r.efficiency, 3).padStart(11)}  ${`${r.tensorsAfterFirst}→${r.tensorsAfterLast} (${r.stepsAtLast})`.padEnd(15)} ` +
+        `${fmt(r.matmulGflopsPerSecond).padStart(15)} ${fmt(r.efficiency, 3).padStart(11)} ${String(r.kernelsPerStep).padStart(8)} ${fmt(r.outsideGpuShare).padStart(8)}  ` +
+        `${`${r.tensorsAfterFirst}→${r.tensorsAfterLast} (${r.stepsAtLast})`.padEnd(15)} ` +
         `${mib(r.bytesAfterFirst)}→${mib(r.bytesAfterLast)} (${mib(r.peakBytes)})`,
     );
   }

@@ -25,6 +25,7 @@ import type { ImageTargets } from '../../src/core/matcher';
 import { rgbaToInput } from '../../src/core/proposalStage';
 import { mixSeed, mulberry32 } from '../../src/core/rng';
 import { DEFAULT_SELF_TRAINING, predict, type Detections, type SelfTrainingFilter } from '../../src/core/trainData';
+import { profileTrainStep, type StepProfile } from '../../src/core/stepProfile';
 import { createTrainer, disposeTrainer, trainStep, type Trainer } from '../../src/core/trainer';
 import { checkWebGpuErrors, switchBackend, webGpuAdapterName, type NodeBackend } from '../../src/testing/backends';
 import { loadEncoderInNode } from '../../src/testing/nodeEncoder';
@@ -134,8 +135,8 @@ interface Arm {
   /** Share of a step spent in the Hungarian solves on the host. */
   solveShare: number;
   tensors: [number, number];
-  /** One more step under tf.profile: kernels launched (reshapes and identities are free) and their summed time, where the backend reports it. */
-  profile: { kernels: number; kernelMs: number | null; stepMs: number } | null;
+  /** One more step under tf.profile. */
+  profile: StepProfile | null;
 }
 
 async function detectAll(trainer: Trainer, images: readonly tf.Tensor4D[], filter: SelfTrainingFilter, batch: number): Promise<Detections[]> {
@@ -164,22 +165,6 @@ async function matMulRate(n: number): Promise<number> {
   const seconds = await run(reps);
   a.dispose();
   return (2 * n ** 3 * reps) / seconds;
-}
-
-/** One training step under tf.profile: kernels launched, and on WebGPU the GPU's own time in them (timestamp queries). */
-async function profileStep(trainer: Trainer, images: readonly tf.Tensor4D[], targets: readonly ImageTargets[]): Promise<Arm['profile']> {
-  const x = tf.concat([...images], 0); // [B, H, W, 3]
-  let stepMs = 0;
-  const info = await tf.profile(async () => {
-    stepMs = (await trainStep(trainer, x, targets)).stepMs;
-  });
-  x.dispose();
-  const launched = info.kernels.filter((k) => k.name !== 'Reshape' && k.name !== 'Identity');
-  const times = launched.map((k) => k.kernelTimeMs);
-  // Elsewhere the times are wall clock around each kernel, profiling overhead included: not comparable.
-  const onGpu = tf.getBackend() === 'webgpu' && times.every((t): t is number => typeof t === 'number');
-  const kernelMs = onGpu ? (times as number[]).reduce((a, b) => a + b, 0) : null;
-  return { kernels: launched.length, kernelMs, stepMs };
 }
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -233,7 +218,9 @@ async function train(opts: Options, attention: Attention, cfg: DetrConfig, r0: R
       break;
     }
   }
-  profile = await profileStep(trainer, images.slice(0, opts.batch), r0.targets.slice(0, opts.batch));
+  const x = tf.concat(images.slice(0, opts.batch), 0); // [B, H, W, 3]
+  profile = await profileTrainStep(trainer, x, r0.targets.slice(0, opts.batch));
+  x.dispose();
   disposeTrainer(trainer);
   return summary();
 
@@ -281,7 +268,7 @@ async function main(): Promise<void> {
   for (const a of arms) {
     console.log(`${a.attention}: ${a.msPerStep.toFixed(0)} ms/step, ${a.stepGflop.toFixed(1)} GFLOP/step, efficiency ${a.efficiency.toFixed(3)}, Hungarian share ${a.solveShare.toFixed(3)}, tensors ${a.tensors[0]} → ${a.tensors[1]}`);
     const p = a.profile;
-    if (p) console.log(`  a profiled step: ${p.kernels} kernels launched${p.kernelMs === null ? '' : `, the GPU busy ${p.kernelMs.toFixed(0)} ms of ${p.stepMs.toFixed(0)} ms (${(1 - p.kernelMs / p.stepMs).toFixed(2)} of the step outside GPU work)`}`);
+    if (p) console.log(`  a profiled step: ${p.kernels} kernels launched${p.gpuBusyMs === null ? '' : `, the GPU busy ${p.gpuBusyMs.toFixed(0)} ms of ${p.stepMs.toFixed(0)} ms (${(1 - p.gpuBusyMs / p.stepMs).toFixed(2)} of the step outside GPU work)`}`);
     console.log(`  loss by tenths of the run: ${lossByTenths(a.losses).map((v) => v.toFixed(3)).join(' → ')}`);
     const last = a.points.at(-1);
     if (last) console.log(`  round 1 ${last.round1Ap50 > r0.ap50.proposals ? 'beats' : 'does not beat'} round 0 at AP50: ${pct(last.round1Ap50)} vs ${pct(r0.ap50.proposals)} (step ${last.step})`);

@@ -28,6 +28,10 @@ export interface TrainBenchResult {
   matchShare: number;
   /** Median share of a step in the Hungarian solves on the host, which the GPU waits for. */
   hostShare: number;
+  /** Kernels one step launches (reshapes and identities aside). */
+  kernelsPerStep: number;
+  /** On WebGPU, the share of a profiled step outside GPU work (1 − GPU busy / step), else null. */
+  outsideGpuShare: number | null;
   stepGflops: number;
   stepGflopsPerSecond: number;
   matmulGflopsPerSecond: number;

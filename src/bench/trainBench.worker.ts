@@ -1,12 +1,14 @@
 // The training bench's worker: the app's own backend selection, encoder and trainer (src/core), on a
 // synthetic batch (timing does not depend on pixel content; target counts are the proposals' cap).
 // Reports ms per step, the matching and host shares, FLOPs efficiency against a large matmul on the
-// same backend in the same session (DESIGN §7), and tensors and bytes after the first and last step.
+// same backend in the same session (DESIGN §7), tensors and bytes after the first and last step, and
+// a profiled step's kernel count and (on WebGPU) its share outside GPU work.
 import * as tf from '@tensorflow/tfjs';
 import { detrPreset } from '../core/detrConfig';
 import { detrTrainStepFlops } from '../core/flops';
 import type { ImageTargets } from '../core/matcher';
 import { mulberry32 } from '../core/rng';
+import { profileTrainStep } from '../core/stepProfile';
 import { createTrainer, disposeTrainer, trainStep } from '../core/trainer';
 import { selectBackend } from '../worker/backend';
 import { encoderWeights } from '../worker/encoder';
@@ -80,6 +82,7 @@ async function bench(req: TrainBenchRequest): Promise<TrainBenchResult> {
     memory();
   }
   const afterLast = memory();
+  const profile = await profileTrainStep(trainer, images, targets);
   const matmul = await matmulGflops(req.backend === 'cpu' ? 256 : 1024, req.backend === 'cpu' ? 3 : 8);
   const msPerStep = median(stepMs);
   const stepGflops = detrTrainStepFlops(trainer.model, req.batch, size.height, size.width) / 1e9;
@@ -97,6 +100,8 @@ async function bench(req: TrainBenchRequest): Promise<TrainBenchResult> {
     timedSteps: stepMs.length,
     matchShare: median(matchShares),
     hostShare: median(hostShares),
+    kernelsPerStep: profile.kernels,
+    outsideGpuShare: profile.gpuBusyMs === null ? null : 1 - profile.gpuBusyMs / profile.stepMs,
     stepGflops,
     stepGflopsPerSecond: stepGflops / (msPerStep / 1000),
     matmulGflopsPerSecond: matmul,

@@ -7,6 +7,7 @@ import { detrPreset, type DetrConfig } from './detrConfig';
 import type { ImageTargets } from './matcher';
 import { disposeMobileNetV2Weights, type MobileNetV2Weights } from './mobilenetV2';
 import { ADD_N_MAX } from './addAll';
+import { profileTrainStep } from './stepProfile';
 import { createTrainer, disposeTrainer, NonFiniteLossError, trainStep } from './trainer';
 import { switchBackend } from '../testing/backends';
 import { loadEncoderInNode } from '../testing/nodeEncoder';
@@ -100,6 +101,18 @@ describe('trainStep', () => {
     const widest = profile.kernels.filter((k) => k.name !== 'Concat' && k.name !== 'Pack').sort((a, b) => b.inputShapes.length - a.inputShapes.length)[0];
     expect(profile.kernels.length).toBeGreaterThan(100);
     expect(widest?.inputShapes.length, `${widest?.name} has ${widest?.inputShapes.length} inputs`).toBeLessThanOrEqual(ADD_N_MAX);
+    images.dispose();
+    disposeTrainer(t);
+  });
+
+  it('profileTrainStep trains one step and counts the kernels it launched, with no GPU time off WebGPU', async () => {
+    const t = createTrainer(toyConfig(), encoder);
+    const images = tf.randomUniform([2, 32, 48, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
+    const p = await profileTrainStep(t, images, TARGETS);
+    expect(t.optimizer.step).toBe(1);
+    expect(p.kernels).toBeGreaterThan(500);
+    expect(p.gpuBusyMs).toBeNull();
+    expect(p.stepMs).toBeGreaterThan(0);
     images.dispose();
     disposeTrainer(t);
   });
