@@ -15,7 +15,7 @@
 //       [--steps 600] [--eval-at 150,300,600|none] [--batch 4] [--lr 1e-4] [--seed 0]
 //       [--backend wasm|cpu|webgpu] [--budget-s S] [--json out.json] [--log steps.jsonl]
 import * as tf from '@tensorflow/tfjs';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cocoEvaluate, type CocoEvalDetection } from '../../src/core/cocoEval';
@@ -30,6 +30,8 @@ import { createTrainer, disposeTrainer, trainStep, type Trainer } from '../../sr
 import { checkWebGpuErrors, switchBackend, webGpuAdapterName, type NodeBackend } from '../../src/testing/backends';
 import { loadEncoderInNode } from '../../src/testing/nodeEncoder';
 import { inputSize } from '../../src/worker/trainingImages';
+import { OUTPUT_FILES, type CocoFileResult } from '../pretrain/outputs';
+import { readResultsFile } from '../pretrain/resultsFile';
 import { DEMO_DIR, readCoco, readRgba, type EvalEntry } from './demoSet';
 
 type Attention = 'dense' | 'deformable';
@@ -84,14 +86,12 @@ interface RoundZero {
   ap50: { proposals: number; pseudoLabels: number };
 }
 
-interface CocoFileEntry { file_name: string; bbox: [number, number, number, number]; score: number; category_id: number }
-
 const gtOf = (entries: readonly EvalEntry[]) => ({
   images: entries.map((_, i) => ({ id: i })),
   annotations: entries.flatMap((e, i) => e.gts.map(([x0, y0, x1, y1]) => ({ image_id: i, category_id: 0, bbox: [x0, y0, x1 - x0, y1 - y0] as const }))),
 });
 
-function ap50OfFile(entries: readonly EvalEntry[], rows: readonly CocoFileEntry[]): number {
+function ap50OfFile(entries: readonly EvalEntry[], rows: readonly CocoFileResult[]): number {
   const index = new Map(entries.map((e, i) => [e.file, i]));
   const results: CocoEvalDetection[] = rows.map((r) => ({ image_id: index.get(r.file_name) ?? -1, category_id: 0, bbox: r.bbox, score: r.score }));
   return cocoEvaluate(gtOf(entries), results, { classAgnostic: true }).ap50;
@@ -100,12 +100,13 @@ function ap50OfFile(entries: readonly EvalEntry[], rows: readonly CocoFileEntry[
 /** The run's round-0 pseudo-labels as targets (cxcywh in [0, 1]), and what its round-0 files score. */
 function readRoundZero(run: string): RoundZero {
   const entries = readCoco(join(DEMO_DIR, 'annotations.json'));
-  const read = (file: string) => JSON.parse(readFileSync(join(run, file), 'utf8')) as CocoFileEntry[];
-  const proposals = read('proposals.json');
-  const labels = read('pseudo_labels_round0.json');
-  const known = new Set(entries.map((e) => e.file));
-  const stray = labels.find((r) => !known.has(r.file_name));
-  if (stray) throw new Error(`${run}/pseudo_labels_round0.json: ${stray.file_name} is not a demo image; --run takes a --demo run`);
+  const sizes = new Map(entries.map((e) => [e.file, { width: e.width, height: e.height }]));
+  // The runner's own format check: a list of COCO results, boxes inside their images.
+  const read = (file: string) => readResultsFile(join(run, file), sizes);
+  const proposals = read(OUTPUT_FILES.proposals);
+  const labels = read(OUTPUT_FILES.pseudoLabels(0));
+  const stray = labels.find((r) => !sizes.has(r.file_name));
+  if (stray) throw new Error(`${run}/${OUTPUT_FILES.pseudoLabels(0)}: ${stray.file_name} is not a demo image; --run takes a --demo run`);
   const targets = entries.map((e): ImageTargets => {
     const mine = labels.filter((r) => r.file_name === e.file);
     return {
