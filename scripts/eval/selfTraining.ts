@@ -25,7 +25,7 @@ import type { ImageTargets } from '../../src/core/matcher';
 import { rgbaToInput } from '../../src/core/proposalStage';
 import { mixSeed, mulberry32 } from '../../src/core/rng';
 import { DEFAULT_SELF_TRAINING, predict, type Detections, type SelfTrainingFilter } from '../../src/core/trainData';
-import { profileTrainStep, type StepProfile } from '../../src/core/stepProfile';
+import { matmulGflops, profileTrainStep, type StepProfile } from '../../src/core/stepProfile';
 import { createTrainer, disposeTrainer, trainStep, type Trainer } from '../../src/core/trainer';
 import { checkWebGpuErrors, switchBackend, webGpuAdapterName, type NodeBackend } from '../../src/testing/backends';
 import { loadEncoderInNode } from '../../src/testing/nodeEncoder';
@@ -150,24 +150,6 @@ async function detectAll(trainer: Trainer, images: readonly tf.Tensor4D[], filte
   return out;
 }
 
-/** FLOP/s of a large square matMul on the current backend: the ceiling a step is compared with. */
-async function matMulRate(n: number): Promise<number> {
-  const a = tf.randomNormal([n, n]);
-  const run = async (reps: number) => {
-    const t0 = performance.now();
-    for (let r = 1; r < reps; r++) tf.tidy(() => tf.matMul(a, a)).dispose();
-    const probe = tf.tidy(() => tf.sum(tf.matMul(a, a)));
-    await probe.data();
-    probe.dispose();
-    return (performance.now() - t0) / 1000;
-  };
-  await run(1); // compiles
-  const reps = Math.min(20, Math.max(2, Math.ceil(0.5 / (await run(1))))); // about half a second
-  const seconds = await run(reps);
-  a.dispose();
-  return (2 * n ** 3 * reps) / seconds;
-}
-
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 async function train(opts: Options, attention: Attention, cfg: DetrConfig, r0: RoundZero, images: readonly tf.Tensor4D[], matMulFlops: number, save: (partial: Arm) => void): Promise<Arm> {
@@ -255,7 +237,7 @@ async function main(): Promise<void> {
   if (opts.lr !== null) cfg.optim = { ...cfg.optim, lr: opts.lr, lrBackbone: opts.lr / 10 };
   const size = inputSize(cfg.imageSize);
   const images = await Promise.all(r0.entries.map(async (e) => rgbaToInput(await readRgba(join(DEMO_DIR, 'images'), e, size)))); // N × [1, H, W, 3]
-  const matMulFlops = await matMulRate(opts.backend === 'webgpu' ? 1024 : 512);
+  const matMulFlops = (await matmulGflops(opts.backend === 'cpu' ? 256 : 1024, opts.backend === 'cpu' ? 3 : 8)) * 1e9; // as the training bench
   console.log(`selftrain: ${opts.preset} at ${size.height}×${size.width}, K ${r0.K}, batch ${opts.batch}, ${opts.steps} steps, lr ${cfg.optim.lr}, seed ${opts.seed}, ${tf.getBackend()}${adapter ? ` (${adapter})` : ''}; matMul ${(matMulFlops / 1e9).toFixed(1)} GFLOP/s`);
   console.log(`round 0: proposals AP50 ${pct(r0.ap50.proposals)}, pseudo-labels AP50 ${pct(r0.ap50.pseudoLabels)} (${r0.targets.reduce((n, t) => n + t.classes.length, 0)} boxes)`);
   const arms: Arm[] = [];

@@ -20,7 +20,6 @@ import { parseFinetuneOptions, USAGE, UsageError, type FinetuneOptions } from '.
 
 const DEMO_LABELS = join(ROOT, 'public/demo/annotations.json');
 
-
 /**
  * Files named on the command line, read before a browser starts (a missing one is named), and the
  * detector's input size: the studio caches the images at it, as npm run pretrain does, so that a

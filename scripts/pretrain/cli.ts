@@ -97,7 +97,6 @@ async function run(log: RunLog, resuming: boolean, executable: string | null, pr
   }
 }
 
-
 function noImagesMessage(source: { kind: string; path?: string }, skipped: { path: string; reason: string }[]): string {
   const where = source.kind === 'demo' ? 'the demo dataset' : `--images ${source.path ?? ''}`;
   const reasons = new Map<string, number>();

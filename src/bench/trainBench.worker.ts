@@ -8,7 +8,7 @@ import { detrPreset } from '../core/detrConfig';
 import { detrTrainStepFlops } from '../core/flops';
 import type { ImageTargets } from '../core/matcher';
 import { mulberry32 } from '../core/rng';
-import { profileTrainStep } from '../core/stepProfile';
+import { matmulGflops, profileTrainStep } from '../core/stepProfile';
 import { createTrainer, disposeTrainer, trainStep } from '../core/trainer';
 import { selectBackend } from '../worker/backend';
 import { encoderWeights } from '../worker/encoder';
@@ -25,23 +25,6 @@ const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? Number.NaN : ((s[(s.length - 1) >> 1] ?? 0) + (s[s.length >> 1] ?? 0)) / 2;
 };
-
-/** FLOPs per second of an n×n matmul chain, read back once: the backend's practical ceiling. */
-async function matmulGflops(n: number, reps: number): Promise<number> {
-  const a = tf.randomUniform([n, n], -1, 1, 'float32', 1);
-  const b = tf.randomUniform([n, n], -1, 1, 'float32', 2);
-  const run = async (k: number): Promise<number> => {
-    const start = performance.now();
-    const outs = Array.from({ length: k }, () => tf.matMul(a, b));
-    await outs[outs.length - 1]?.data(); // in-order queues: the last one done means all are
-    tf.dispose(outs);
-    return performance.now() - start;
-  };
-  await run(1); // compile and warm up
-  const ms = await run(reps);
-  tf.dispose([a, b]);
-  return (2 * n ** 3 * reps) / (ms / 1000) / 1e9;
-}
 
 /** Ten boxes per image (the proposals' cap is 30; demo images average 3–6), fixed by seed. */
 function syntheticTargets(batch: number, numClasses: number): ImageTargets[] {

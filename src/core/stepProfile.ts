@@ -2,7 +2,7 @@
 // was busy in them (tfjs reads WebGPU timestamp queries). On a real GPU a step's time is mostly the
 // cost of launching kernels, so these two explain it: the share of the step outside GPU work is
 // 1 − busy / step. Other backends time each kernel by the wall clock, profiling overhead included,
-// so there the busy time is not reported.
+// so there the busy time is not reported. matmulGflops is the ceiling a step is held to (DESIGN §7).
 import * as tf from '@tensorflow/tfjs';
 import type { ImageTargets } from './matcher';
 import { trainStep, type Trainer } from './trainer';
@@ -26,4 +26,21 @@ export async function profileTrainStep(trainer: Trainer, images: tf.Tensor4D, ta
   const times = launched.map((k) => k.kernelTimeMs);
   const onGpu = tf.getBackend() === 'webgpu' && times.every((t): t is number => typeof t === 'number');
   return { kernels: launched.length, gpuBusyMs: onGpu ? (times as number[]).reduce((a, b) => a + b, 0) : null, stepMs };
+}
+
+/** FLOPs per second of an n×n matmul chain, read back once: the backend's practical ceiling. */
+export async function matmulGflops(n: number, reps: number): Promise<number> {
+  const a = tf.randomUniform([n, n], -1, 1, 'float32', 1);
+  const b = tf.randomUniform([n, n], -1, 1, 'float32', 2);
+  const run = async (k: number): Promise<number> => {
+    const start = performance.now();
+    const outs = Array.from({ length: k }, () => tf.matMul(a, b));
+    await outs[outs.length - 1]?.data(); // in-order queues: the last one done means all are
+    tf.dispose(outs);
+    return performance.now() - start;
+  };
+  await run(1); // compile and warm up
+  const ms = await run(reps);
+  tf.dispose([a, b]);
+  return (2 * n ** 3 * reps) / (ms / 1000) / 1e9;
 }
