@@ -13,11 +13,12 @@
 //   npm run pretrain -- --demo --preset tiny --steps 20 --rounds 0 --out runs/r0     (the studio's round 0)
 //   npm run eval:selftrain -- --run runs/r0 [--preset laptop] [--attention dense,deformable]
 //       [--steps 600] [--eval-at 150,300,600|none] [--batch 4] [--lr 1e-4] [--seed 0]
-//       [--backend wasm|cpu|webgpu] [--budget-s S] [--json out.json] [--log steps.jsonl]
+//       [--backend wasm|cpu|webgpu] [--budget-s S] [--json out.json] [--log steps.jsonl] [--augment on|off]
 import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { augmentBatch, DEFAULT_AUGMENT, NO_AUGMENT } from '../../src/core/augment';
 import { cocoEvaluate, type CocoEvalDetection } from '../../src/core/cocoEval';
 import { DETR_PRESETS, detrPreset, type DetrConfig, type DetrPreset } from '../../src/core/detrConfig';
 import { detrTrainStepFlops } from '../../src/core/flops';
@@ -46,7 +47,7 @@ function options() {
       run: { type: 'string' }, preset: { type: 'string', default: 'laptop' }, attention: { type: 'string', default: 'dense,deformable' },
       steps: { type: 'string', default: '600' }, 'eval-at': { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' },
       seed: { type: 'string', default: '0' }, backend: { type: 'string', default: 'wasm' }, 'budget-s': { type: 'string' }, json: { type: 'string' },
-      log: { type: 'string' },
+      log: { type: 'string' }, augment: { type: 'string', default: 'on' },
     },
   });
   if (!values.run) throw new Error('--run: the output folder of `npm run pretrain -- --demo …` (its proposals.json and pseudo_labels_round0.json)');
@@ -64,6 +65,7 @@ function options() {
   const preset = values.preset as DetrPreset;
   const steps = num('steps', values.steps, positiveInt);
   // 'none' times the steps alone; by default the detector is scored at a quarter, half and the end.
+  if (values.augment !== 'on' && values.augment !== 'off') throw new Error(`--augment: expected on or off, got ${values.augment}`);
   const evalAt = values['eval-at'] === 'none' ? [] : (values['eval-at'] ?? [steps / 4, steps / 2, steps].map(Math.round).join(','))
     .split(',').map((v) => num('eval-at', v, (n) => positiveInt(n) && n <= steps));
   return {
@@ -72,7 +74,7 @@ function options() {
     lr: values.lr === undefined ? null : num('lr', values.lr, (n) => n > 0 && n < 1),
     seed: num('seed', values.seed, Number.isInteger), backend: values.backend as NodeBackend,
     budgetS: values['budget-s'] === undefined ? Infinity : num('budget-s', values['budget-s'], (n) => n > 0),
-    json: values.json, log: values.log,
+    json: values.json, log: values.log, augment: values.augment === 'on' ? DEFAULT_AUGMENT : NO_AUGMENT,
   };
 }
 
@@ -170,8 +172,10 @@ async function train(opts: Options, attention: Attention, cfg: DetrConfig, r0: R
     const rng = mulberry32(mixSeed(cfg.seed, step + 1));
     const pick = Array.from({ length: Math.min(opts.batch, images.length) }, () => Math.floor(rng() * images.length));
     const x = tf.concat(pick.map((i) => images[i]!), 0); // [B, H, W, 3]
-    const s = await trainStep(trainer, x, pick.map((i) => r0.targets[i]!));
+    const batch = augmentBatch(x, pick.map((i) => r0.targets[i]!), rng, opts.augment);
     x.dispose();
+    const s = await trainStep(trainer, batch.images, batch.targets);
+    batch.images.dispose();
     checkWebGpuErrors();
     step = s.step;
     losses.push(s.loss);
@@ -238,7 +242,7 @@ async function main(): Promise<void> {
   const size = inputSize(cfg.imageSize);
   const images = await Promise.all(r0.entries.map(async (e) => rgbaToInput(await readRgba(join(DEMO_DIR, 'images'), e, size)))); // N × [1, H, W, 3]
   const matMulFlops = (await matmulGflops(opts.backend === 'cpu' ? 256 : 1024, opts.backend === 'cpu' ? 3 : 8)) * 1e9; // as the training bench
-  console.log(`selftrain: ${opts.preset} at ${size.height}×${size.width}, K ${r0.K}, batch ${opts.batch}, ${opts.steps} steps, lr ${cfg.optim.lr}, seed ${opts.seed}, ${tf.getBackend()}${adapter ? ` (${adapter})` : ''}; matMul ${(matMulFlops / 1e9).toFixed(1)} GFLOP/s`);
+  console.log(`selftrain: ${opts.preset} at ${size.height}×${size.width}, K ${r0.K}, batch ${opts.batch}, ${opts.steps} steps, lr ${cfg.optim.lr}, seed ${opts.seed}, augment ${JSON.stringify(opts.augment)}, ${tf.getBackend()}${adapter ? ` (${adapter})` : ''}; matMul ${(matMulFlops / 1e9).toFixed(1)} GFLOP/s`);
   console.log(`round 0: proposals AP50 ${pct(r0.ap50.proposals)}, pseudo-labels AP50 ${pct(r0.ap50.pseudoLabels)} (${r0.targets.reduce((n, t) => n + t.classes.length, 0)} boxes)`);
   const arms: Arm[] = [];
   // Written at every evaluation, so a run cut short keeps what it measured.

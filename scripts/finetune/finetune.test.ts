@@ -93,8 +93,9 @@ describe('npm run finetune options', () => {
   test('reads the flags, with the defaults of the studio', () => {
     expect(parseFinetuneOptions(['--demo', '--init', 'none', '--out', 'o', '--steps', '40', '--seed', '3'])).toMatchObject({
       source: { kind: 'demo' }, init: 'none', out: 'o', preset: 'tiny', backend: 'auto', port: 4186,
-      settings: { steps: 40, seed: 3, trainFraction: 0.1, evalEvery: 40, batchSize: 4 },
+      settings: { steps: 40, seed: 3, trainFraction: 0.1, evalEvery: 40, batchSize: 4, augment: { flip: true, cropMinScale: 0.5 } },
     });
+    expect(parseFinetuneOptions(['--demo', '--init', 'none', '--out', 'o', '--augment', 'flip'])).toMatchObject({ settings: { augment: { flip: true, cropMinScale: 1 } } });
     expect(parseFinetuneOptions(['--images', 'd', '--labels', 'l.json', '--init', 'x.zip', '--out', 'o', '--train-fraction', '0.25'])).toMatchObject({
       source: { kind: 'folder', path: 'd', labels: 'l.json' }, settings: { trainFraction: 0.25 },
     });
@@ -109,6 +110,7 @@ describe('npm run finetune options', () => {
       [['--demo', '--init', 'none', '--out', 'o', '--train-fraction', '1'], /--train-fraction: expected a number between 0 and 1, got "1"/],
       [['--demo', '--init', 'none', '--out', 'o', '--steps', '0'], /--steps: expected a whole number from 1 to 10000000, got "0"/],
       [['--demo', '--init', 'none', '--out', 'o', '--preset', 'huge'], /--preset: expected tiny \| laptop \| paper, got "huge"/],
+      [['--demo', '--init', 'none', '--out', 'o', '--augment', 'rotate'], /--augment: expected flip-crop \| flip \| crop \| none, got "rotate"/],
       [['--demo', '--init', 'none', '--out', 'o', '--wat'], /unknown argument "--wat"/],
     ];
     for (const [argv, says] of bad) {

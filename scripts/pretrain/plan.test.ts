@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { DEFAULT_AUGMENT } from '../../src/core/augment';
 import { detrPreset } from '../../src/core/detrConfig';
 import { parseOptions, UsageError } from './options';
 import { imageIndex, toCocoFile } from './outputs';
@@ -51,6 +52,13 @@ describe('command line', () => {
     expect(() => plan(['--demo', '--out', 'x', '--config', file])).toThrow(/stepz: unknown field/);
     writeFileSync(file, JSON.stringify({ predictions: { scoreThreshold: 2 } }));
     expect(() => plan(['--demo', '--out', 'x', '--config', file])).toThrow(/predictions\.scoreThreshold: expected a number in \[0, 1\], got 2/);
+    expect(plan(['--demo', '--out', 'x']).training.augment).toEqual(DEFAULT_AUGMENT);
+    writeFileSync(file, JSON.stringify({ augment: { cropMinScale: 1 } }));
+    expect(plan(['--demo', '--out', 'x', '--config', file]).training.augment).toEqual({ flip: true, cropMinScale: 1 });
+    writeFileSync(file, JSON.stringify({ augment: { cropMinScale: 0.05 } }));
+    expect(() => plan(['--demo', '--out', 'x', '--config', file])).toThrow(/augment\.cropMinScale: expected a number in \[0\.1, 1\] \(1: no crops\), got 0\.05/);
+    writeFileSync(file, JSON.stringify({ augment: { rotate: true } }));
+    expect(() => plan(['--demo', '--out', 'x', '--config', file])).toThrow(/augment\.rotate: unknown field/);
   });
 });
 

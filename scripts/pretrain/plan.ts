@@ -5,12 +5,13 @@
 //
 // Config file (every field optional):
 //   { "preset": "tiny", "seed": 0, "stepsPerRound": 100, "extraRounds": 1, "batchSize": 2,
-//     "checkpointEvery": 5, "cacheSize": 128,
+//     "checkpointEvery": 5, "cacheSize": 128, "augment": { "flip": true, "cropMinScale": 0.5 },
 //     "selfTraining": { "scoreThreshold": 0.5, "nmsIou": 0.7, "maxPerImage": 30 },
 //     "predictions":  { "scoreThreshold": 0, "nmsIou": 0.7, "maxPerImage": 100 },
 //     "detr": { …fields of DetrConfig over the preset… }, "proposals": { …fields of ProposalConfig… } }
 
 import { readFileSync } from 'node:fs';
+import type { AugmentConfig } from '../../src/core/augment';
 import { resolve } from 'node:path';
 import { detrPreset, validateDetrConfig, type DetrPreset } from '../../src/core/detrConfig';
 import { DEFAULT_PROPOSAL_CONFIG, validateProposalConfig, type ProposalConfig } from '../../src/core/proposalConfig';
@@ -32,7 +33,7 @@ export interface RunPlan {
   predictions: SelfTrainingFilter;
 }
 
-const FILE_FIELDS = ['preset', 'seed', 'stepsPerRound', 'extraRounds', 'batchSize', 'checkpointEvery', 'cacheSize', 'selfTraining', 'predictions', 'detr', 'proposals'];
+const FILE_FIELDS = ['preset', 'seed', 'stepsPerRound', 'extraRounds', 'batchSize', 'checkpointEvery', 'cacheSize', 'augment', 'selfTraining', 'predictions', 'detr', 'proposals'];
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
@@ -54,6 +55,17 @@ function filterField(where: string, v: unknown, base: SelfTrainingFilter): SelfT
     nmsIou: unit('nmsIou', f.nmsIou, true),
     maxPerImage: wholeField(`${where}.maxPerImage`, f.maxPerImage, 1, 10_000),
   };
+}
+
+function augmentField(where: string, v: unknown, base: AugmentConfig): AugmentConfig {
+  if (!isRecord(v)) throw new Error(`${where}: expected an object, got ${JSON.stringify(v)}`);
+  for (const key of Object.keys(v)) if (!(key in base)) throw new Error(`${where}.${key}: unknown field`);
+  const a = { ...base, ...v };
+  if (typeof a.flip !== 'boolean') throw new Error(`${where}.flip: expected true or false, got ${JSON.stringify(a.flip)}`);
+  if (!(typeof a.cropMinScale === 'number' && a.cropMinScale >= 0.1 && a.cropMinScale <= 1)) {
+    throw new Error(`${where}.cropMinScale: expected a number in [0.1, 1] (1: no crops), got ${JSON.stringify(a.cropMinScale)}`);
+  }
+  return { flip: a.flip, cropMinScale: a.cropMinScale };
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -107,6 +119,7 @@ export function makePlan(o: Options): RunPlan {
     stepsPerRound: o.steps ?? int('stepsPerRound', base.stepsPerRound, 1, 10_000_000),
     extraRounds: o.rounds ?? int('extraRounds', base.extraRounds, 0, 10),
     batchSize: int('batchSize', base.batchSize, 1, 64),
+    augment: file.augment === undefined ? base.augment : augmentField(where('augment'), file.augment, base.augment),
     checkpointEvery: int('checkpointEvery', base.checkpointEvery, 1, 1_000_000),
   };
   return {

@@ -7,6 +7,7 @@
 // all run this code; they differ only in where the pixels come from (`DownstreamImages`).
 
 import * as tf from '@tensorflow/tfjs';
+import { augmentBatch, DEFAULT_AUGMENT, type AugmentConfig } from './augment';
 import { cocoEvaluate, type CocoEvalDetection } from './cocoEval';
 import type { CocoAnnotation, CocoDataset } from './cocoFormat';
 import type { DetrConfig } from './detrConfig';
@@ -53,9 +54,11 @@ export interface DownstreamSettings {
    * and transformer, the few-label protocol that keeps what the pretraining learned.
    */
   tune: 'all' | 'heads';
+  /** Flips and crops of the fine-tuning images, as in pretraining. */
+  augment: AugmentConfig;
 }
 
-export const DEFAULT_DOWNSTREAM: DownstreamSettings = { trainFraction: 0.1, steps: 300, evalEvery: 50, batchSize: 4, lr: 5e-4, seed: 0, tune: 'all' };
+export const DEFAULT_DOWNSTREAM: DownstreamSettings = { trainFraction: 0.1, steps: 300, evalEvery: 50, batchSize: 4, lr: 5e-4, seed: 0, tune: 'all', augment: DEFAULT_AUGMENT };
 
 /** Name prefixes of the heads (core/detrNames.ts). */
 const HEADS = ['class_embed.', 'bbox_embed.'];
@@ -185,8 +188,10 @@ export async function fineTuneArm(
     for (let step = 1; step <= settings.steps; step++) {
       if (hooks.isCancelled?.()) throw new DownstreamCancelled();
       const pick = Array.from({ length: settings.batchSize }, () => Math.floor(rng() * split.train.length));
-      const batch = images.batch('train', pick); // [B, H, W, 3]
-      const { loss } = await trainStep(trainer, batch, pick.map((i) => split.train[i]!.targets)).finally(() => batch.dispose());
+      const picked = images.batch('train', pick); // [B, H, W, 3]
+      const batch = augmentBatch(picked, pick.map((i) => split.train[i]!.targets), rng, settings.augment);
+      picked.dispose();
+      const { loss } = await trainStep(trainer, batch.images, batch.targets).finally(() => batch.images.dispose());
       if (step % settings.evalEvery === 0 || step === settings.steps) {
         const { point, detections } = await evaluateHeld(trainer.model, split, images);
         const p = { step, loss, ...point };

@@ -4,6 +4,7 @@
 
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { TrainerSnapshot } from '../core/checkpoint';
+import { NO_AUGMENT } from '../core/augment';
 import type { ImageTargets } from '../core/matcher';
 import type { ImageMeta, ImageWithThumb, ProposalRunResult, StepReport, StorageUsage, TrainingConfig } from './protocol';
 import type { RoundLabels } from './runLabels';
@@ -127,7 +128,9 @@ export class ImageStore {
   async getCheckpoint(): Promise<Checkpoint | null> {
     const slot = await this.db.get('settings', 'checkpointSlot');
     if (slot !== 'A' && slot !== 'B') return null;
-    return (await this.db.get('checkpoints', slot)) ?? null;
+    const c = await this.db.get('checkpoints', slot);
+    // Runs saved before augmentation existed trained without it, and resume that way.
+    return c ? { ...c, config: { ...c.config, augment: c.config.augment ?? NO_AUGMENT } } : null;
   }
 
   /**

@@ -2,6 +2,7 @@
 // Payloads are plain data (structured-clone friendly): Files and Blobs travel as themselves,
 // typed arrays as transferables, never tensors. Both sides switch exhaustively on `type`.
 
+import type { AugmentConfig } from '../core/augment';
 import type { DetrConfig, DetrPreset } from '../core/detrConfig';
 import type { DownstreamArm, DownstreamPoint, DownstreamSettings } from '../core/downstream';
 import type { ProposalConfig } from '../core/proposalConfig';
@@ -144,6 +145,8 @@ export interface TrainingConfig {
   /** Self-training rounds after round 0 (DESIGN §1: 1). */
   extraRounds: number;
   batchSize: number;
+  /** Random flips and crops of each training image and its targets (DETR's; off in runs saved before it existed). */
+  augment: AugmentConfig;
   /** Which predictions become the next round's targets. */
   selfTraining: SelfTrainingFilter;
   /** Images whose predictions the UI shows while training (ids). */

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { detrPreset } from '../core/detrConfig';
 import { readSafetensors, writeSafetensors } from '../core/safetensors';
 import { writeTfjsWeights, type TfjsWeightsFiles } from '../core/tfjsWeights';
+import { DEFAULT_AUGMENT, NO_AUGMENT } from '../core/augment';
 import { DEFAULT_SELF_TRAINING } from '../core/trainData';
 import type { StepReport, TrainingConfig } from './protocol';
 import { buildRunZip, CONFIG_FILE, CONFIG_METADATA_KEY, MODEL_FILE, OPTIMIZER_FILE, readRunArchive, type RunArchiveParts } from './runArchive';
@@ -15,7 +16,7 @@ import { parseTrainingConfig } from './trainingConfigSchema';
 
 const config: TrainingConfig = {
   preset: 'tiny', detr: detrPreset('tiny'), stepsPerRound: 4, extraRounds: 0, batchSize: 2,
-  selfTraining: DEFAULT_SELF_TRAINING, pinned: ['abc'], checkpointEvery: 5,
+  augment: DEFAULT_AUGMENT, selfTraining: DEFAULT_SELF_TRAINING, pinned: ['abc'], checkpointEvery: 5,
 };
 const values = Float32Array.from([1, -2, 3.5, 0, 1e-7, -0]);
 const weights = writeSafetensors([{ name: 'query_embed.weight', shape: [2, 3], data: values }], { step: '4' });
@@ -136,6 +137,14 @@ describe('parseTrainingConfig', () => {
     expect(() => parseTrainingConfig({ ...config, stepsPerRound: 0 })).toThrow(/stepsPerRound/);
     expect(() => parseTrainingConfig({ ...config, preset: 'huge' })).toThrow(/preset/);
     expect(() => parseTrainingConfig(null)).toThrow(/config\.json: \(the whole config\)/);
+  });
+
+  it('reads a run saved before augmentation existed as trained without it, and checks the field', () => {
+    const older: Partial<TrainingConfig> = structuredClone(config);
+    delete older.augment;
+    expect(parseTrainingConfig(older).augment).toEqual(NO_AUGMENT);
+    expect(() => parseTrainingConfig({ ...config, augment: { flip: 'yes', cropMinScale: 0.5 } })).toThrow(/augment\.flip/);
+    expect(() => parseTrainingConfig({ ...config, augment: { flip: true, cropMinScale: 0 } })).toThrow(/augment\.cropMinScale/);
   });
 
   it('applies the detector cross-field rules too', () => {

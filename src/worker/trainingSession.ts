@@ -7,6 +7,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { restoreTrainer, snapshotTrainer, type TrainerSnapshot } from '../core/checkpoint';
+import { augmentBatch } from '../core/augment';
 import type { ImageTargets } from '../core/matcher';
 import type { MobileNetV2Weights } from '../core/mobilenetV2';
 import { mixSeed, mulberry32 } from '../core/rng';
@@ -164,9 +165,12 @@ export class TrainingSession {
       // Each step's batch depends only on the seed and the step, so a resumed run replays it.
       const rng = mulberry32(mixSeed(this.config.detr.seed, this.step + 1));
       const pick = Array.from({ length: Math.min(this.config.batchSize, s.images.length) }, () => Math.floor(rng() * s.images.length));
-      const batch = batchTensor(pick.map((i) => s.images[i]!), s.size);
+      const picked = batchTensor(pick.map((i) => s.images[i]!), s.size);
+      // The same stream draws each image's flip and crop, so a resumed run replays those too.
+      const batch = augmentBatch(picked, pick.map((i) => s.targets[i] ?? emptyTargets()), rng, this.config.augment);
+      picked.dispose();
       try {
-        const r = await trainStep(s.trainer, batch, pick.map((i) => s.targets[i] ?? emptyTargets()));
+        const r = await trainStep(s.trainer, batch.images, batch.targets);
         this.step = r.step;
         const report: StepReport = { step: r.step, round: this.round, loss: r.loss, ...r.terms, lr: r.lr, gradNorm: r.gradNorm, stepMs: r.stepMs, matchMs: r.matchMs };
         pending.push(report);
@@ -177,7 +181,7 @@ export class TrainingSession {
         await this.rollBack(s, err);
         continue;
       } finally {
-        batch.dispose();
+        batch.images.dispose();
       }
       if (this.interrupted) return;
       const now = performance.now();

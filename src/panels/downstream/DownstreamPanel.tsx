@@ -7,6 +7,7 @@ import { useId, useState, type ChangeEvent } from 'react';
 import { formatMetric, type DownstreamArm } from '../../core/downstream';
 import { useStudio } from '../../store';
 import { checkGoing } from '../../store/downstreamSlice';
+import { AugmentSelect } from '../../components/AugmentSelect';
 import { isActive } from '../training/runGate';
 import { chooseSaveTarget, JSON_FILE, saveBytes } from '../training/saveBytes';
 import { ARM_LABEL, DownstreamChart } from './DownstreamChart';
@@ -32,7 +33,7 @@ export function DownstreamPanel() {
   const [texts, setTexts] = useState<DownstreamTexts>(() => downstreamTexts(settings));
   const id = useId();
 
-  const checked = applyDownstreamTexts(texts, settings.tune);
+  const checked = applyDownstreamTexts(texts, settings);
   const going = checkGoing(check);
   const blocker = going ? null
     : imageCount === 0 ? 'Add the images the labels are for first.'
@@ -44,7 +45,7 @@ export function DownstreamPanel() {
   const edit = (name: keyof DownstreamTexts, text: string) => {
     const next = { ...texts, [name]: text };
     setTexts(next);
-    const r = applyDownstreamTexts(next, settings.tune);
+    const r = applyDownstreamTexts(next, settings);
     if (r.settings) setSettings(r.settings);
   };
 
@@ -118,6 +119,7 @@ export function DownstreamPanel() {
             </select>
             <small id={`${id}-tune-help`}>With very few labels, training only the heads keeps what the pretraining learned.</small>
           </div>
+          <AugmentSelect id={`${id}-augment`} value={settings.augment} onChange={(augment) => setSettings({ ...settings, augment })} />
           {DOWNSTREAM_FIELDS.map((fld) => (
             <div className="field" key={fld.name}>
               <label htmlFor={`${id}-${fld.name}`}>{fld.label}</label>

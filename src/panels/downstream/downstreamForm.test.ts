@@ -4,11 +4,16 @@ import { applyDownstreamTexts, downstreamTexts } from './downstreamForm';
 
 describe('applyDownstreamTexts', () => {
   it('round-trips the defaults', () => {
-    expect(applyDownstreamTexts(downstreamTexts(DEFAULT_DOWNSTREAM), 'all')).toEqual({ settings: DEFAULT_DOWNSTREAM, problems: null });
+    expect(applyDownstreamTexts(downstreamTexts(DEFAULT_DOWNSTREAM), DEFAULT_DOWNSTREAM)).toEqual({ settings: DEFAULT_DOWNSTREAM, problems: null });
+  });
+
+  it('takes the choices as they are', () => {
+    const choices = { tune: 'heads' as const, augment: { flip: false, cropMinScale: 0.3 } };
+    expect(applyDownstreamTexts(downstreamTexts(DEFAULT_DOWNSTREAM), choices).settings).toEqual({ ...DEFAULT_DOWNSTREAM, ...choices });
   });
 
   it('names each bad field by its label with what came', () => {
-    const r = applyDownstreamTexts({ ...downstreamTexts(DEFAULT_DOWNSTREAM), trainFraction: '1', steps: '2.5', lr: 'fast', seed: '' }, 'all');
+    const r = applyDownstreamTexts({ ...downstreamTexts(DEFAULT_DOWNSTREAM), trainFraction: '1', steps: '2.5', lr: 'fast', seed: '' }, DEFAULT_DOWNSTREAM);
     expect(r.settings).toBeNull();
     expect(r.problems).toEqual({
       trainFraction: 'Labeled share that fine-tunes: expected a number between 0 and 1, got "1"',
@@ -19,7 +24,7 @@ describe('applyDownstreamTexts', () => {
   });
 
   it('refuses evaluating less often than the run is long', () => {
-    const r = applyDownstreamTexts({ ...downstreamTexts(DEFAULT_DOWNSTREAM), steps: '40', evalEvery: '50' }, 'heads');
+    const r = applyDownstreamTexts({ ...downstreamTexts(DEFAULT_DOWNSTREAM), steps: '40', evalEvery: '50' }, { ...DEFAULT_DOWNSTREAM, tune: 'heads' });
     expect(r.problems).toEqual({ evalEvery: 'Evaluate every: 50 steps is more than the 40 fine-tuning steps' });
   });
 });

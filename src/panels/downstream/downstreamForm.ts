@@ -3,8 +3,8 @@
 
 import type { DownstreamSettings } from '../../core/downstream';
 
-/** The settings typed as text; `tune` is a choice. */
-export type DownstreamField = Exclude<keyof DownstreamSettings, 'tune'>;
+/** The settings typed as text; `tune` and `augment` are choices. */
+export type DownstreamField = Exclude<keyof DownstreamSettings, 'tune' | 'augment'>;
 
 export interface DownstreamFieldSpec {
   name: DownstreamField;
@@ -30,10 +30,10 @@ export function downstreamTexts(s: DownstreamSettings): DownstreamTexts {
   return Object.fromEntries(DOWNSTREAM_FIELDS.map((f) => [f.name, String(s[f.name])])) as DownstreamTexts;
 }
 
-/** The settings the texts say (with `tune`), or each field's problem. */
+/** The settings the texts say (with the choices), or each field's problem. */
 export function applyDownstreamTexts(
   texts: DownstreamTexts,
-  tune: DownstreamSettings['tune'],
+  choices: Pick<DownstreamSettings, 'tune' | 'augment'>,
 ): { settings: DownstreamSettings; problems: null } | { settings: null; problems: Partial<Record<DownstreamField, string>> } {
   const problems: Partial<Record<DownstreamField, string>> = {};
   const values: Partial<Record<DownstreamField, number>> = {};
@@ -49,7 +49,7 @@ export function applyDownstreamTexts(
     } else values[f.name] = n;
   }
   if (Object.keys(problems).length > 0) return { settings: null, problems };
-  const settings = { ...(values as Record<DownstreamField, number>), tune };
+  const settings = { ...(values as Record<DownstreamField, number>), tune: choices.tune, augment: choices.augment };
   if (settings.evalEvery > settings.steps) {
     return { settings: null, problems: { evalEvery: `Evaluate every: ${settings.evalEvery} steps is more than the ${settings.steps} fine-tuning steps` } };
   }

@@ -1,10 +1,12 @@
 // The pretraining settings: a preset, the run's length and batch, the learning rate, where the
-// backbone starts and the attention. Each edit is checked at once (see useTrainingDraft); a valid form is already in
-// the store, so Start runs what is shown, and an invalid one says why. Locked while a run is going.
+// backbone starts, the attention and the augmentation. Each edit is checked at once (see
+// useTrainingDraft); a valid form is already in the store, so Start runs what is shown, and an
+// invalid one says why. Locked while a run is going.
 
 import { useId } from 'react';
 import type { AttentionKind, BackboneInit, DetrPreset } from '../../core/detrConfig';
 import { useStudio } from '../../store';
+import { AugmentSelect } from '../../components/AugmentSelect';
 import { TEXT_FIELDS } from './trainingForm';
 import type { TrainingDraft } from './useTrainingDraft';
 
@@ -119,6 +121,7 @@ export function TrainingForm({ editable, draft }: Props) {
           onChoose={chooseAttention}
           help={`Deformable attention (as the paper's Deformable DETR) samples ${t.numPoints} points per head on four scales instead of attending to every pixel.`}
         />
+        <AugmentSelect id={`${id}-augment`} value={config.augment} onChange={(augment) => setConfig({ ...config, augment })} />
       </fieldset>
       {messages.length > 0 && (
         <div className="form-error" role="alert" data-testid="training-config-error">
