@@ -9,12 +9,12 @@
 // Runs the studio's own check (src/core/downstream.ts) in Node on the wasm backend (wasmParity.test.ts holds it to the
 // CPU backend). Images are prepared as the app prepares them (demoSet.ts), at the preset's input size.
 //   tsx scripts/eval/downstream.ts --init runs/demo/model.safetensors [--preset tiny] [--steps 300]
-//       [--eval-every 50] [--train-fraction 0.1] [--batch 4] [--lr 5e-4] [--seed 0] [--tune all|heads] [--augment on|off]
+//       [--eval-every 50] [--train-fraction 0.1] [--batch 4] [--lr 5e-4] [--seed 0] [--tune all|heads] [--augment flip-crop|flip|crop|none]
 //       [--json out.json]
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { DEFAULT_AUGMENT, NO_AUGMENT } from '../../src/core/augment';
+import { AUGMENT_KINDS, DEFAULT_AUGMENT, withAugmentKind } from '../../src/core/augment';
 import { parseCocoDataset } from '../../src/core/cocoFormat';
 import { DETR_PRESETS, detrPreset, type DetrPreset } from '../../src/core/detrConfig';
 import { fineTuneArm, formatMetric, splitImages, type DownstreamImages, type DownstreamPoint, type DownstreamSettings, type LabeledImage } from '../../src/core/downstream';
@@ -31,7 +31,7 @@ function options() {
       init: { type: 'string' }, preset: { type: 'string', default: 'tiny' }, steps: { type: 'string', default: '300' },
       'eval-every': { type: 'string', default: '50' }, 'train-fraction': { type: 'string', default: '0.1' },
       batch: { type: 'string', default: '4' }, lr: { type: 'string', default: '5e-4' }, seed: { type: 'string', default: '0' }, json: { type: 'string' },
-      tune: { type: 'string', default: 'all' }, augment: { type: 'string', default: 'on' },
+      tune: { type: 'string', default: 'all' }, augment: { type: 'string', default: 'flip-crop' },
     },
   });
   const num = (name: keyof typeof values, ok: (n: number) => boolean): number => {
@@ -42,9 +42,10 @@ function options() {
   if (values.init === undefined) throw new Error('--init <model.safetensors> is required (a pretraining run’s weights, e.g. from npm run pretrain)');
   if (!(values.preset in DETR_PRESETS)) throw new Error(`--preset: expected one of ${Object.keys(DETR_PRESETS).join(', ')}, got ${values.preset}`);
   if (values.tune !== 'all' && values.tune !== 'heads') throw new Error(`--tune: expected all | heads, got ${values.tune}`);
-  if (values.augment !== 'on' && values.augment !== 'off') throw new Error(`--augment: expected on or off, got ${values.augment}`);
+  const augment = AUGMENT_KINDS.find((k) => k === values.augment);
+  if (augment === undefined) throw new Error(`--augment: expected ${AUGMENT_KINDS.join(' | ')}, got ${values.augment}`);
   const settings: DownstreamSettings = {
-    tune: values.tune, augment: values.augment === 'on' ? DEFAULT_AUGMENT : NO_AUGMENT,
+    tune: values.tune, augment: withAugmentKind(DEFAULT_AUGMENT, augment),
     steps: num('steps', (n) => Number.isInteger(n) && n > 0), evalEvery: num('eval-every', (n) => Number.isInteger(n) && n > 0),
     trainFraction: num('train-fraction', (n) => n > 0 && n < 1), batchSize: num('batch', (n) => Number.isInteger(n) && n > 0),
     lr: num('lr', (n) => n > 0 && n < 1), seed: num('seed', Number.isInteger),

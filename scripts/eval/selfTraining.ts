@@ -13,12 +13,12 @@
 //   npm run pretrain -- --demo --preset tiny --steps 20 --rounds 0 --out runs/r0     (the studio's round 0)
 //   npm run eval:selftrain -- --run runs/r0 [--preset laptop] [--attention dense,deformable]
 //       [--steps 600] [--eval-at 150,300,600|none] [--batch 4] [--lr 1e-4] [--seed 0]
-//       [--backend wasm|cpu|webgpu] [--budget-s S] [--json out.json] [--log steps.jsonl] [--augment on|off]
+//       [--backend wasm|cpu|webgpu] [--budget-s S] [--json out.json] [--log steps.jsonl] [--augment flip-crop|flip|crop|none]
 import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { augmentBatch, DEFAULT_AUGMENT, NO_AUGMENT } from '../../src/core/augment';
+import { augmentBatch, AUGMENT_KINDS, DEFAULT_AUGMENT, withAugmentKind } from '../../src/core/augment';
 import { cocoEvaluate, type CocoEvalDetection } from '../../src/core/cocoEval';
 import { DETR_PRESETS, detrPreset, type DetrConfig, type DetrPreset } from '../../src/core/detrConfig';
 import { detrTrainStepFlops } from '../../src/core/flops';
@@ -47,7 +47,7 @@ function options() {
       run: { type: 'string' }, preset: { type: 'string', default: 'laptop' }, attention: { type: 'string', default: 'dense,deformable' },
       steps: { type: 'string', default: '600' }, 'eval-at': { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' },
       seed: { type: 'string', default: '0' }, backend: { type: 'string', default: 'wasm' }, 'budget-s': { type: 'string' }, json: { type: 'string' },
-      log: { type: 'string' }, augment: { type: 'string', default: 'on' },
+      log: { type: 'string' }, augment: { type: 'string', default: 'flip-crop' },
     },
   });
   if (!values.run) throw new Error('--run: the output folder of `npm run pretrain -- --demo …` (its proposals.json and pseudo_labels_round0.json)');
@@ -65,7 +65,8 @@ function options() {
   const preset = values.preset as DetrPreset;
   const steps = num('steps', values.steps, positiveInt);
   // 'none' times the steps alone; by default the detector is scored at a quarter, half and the end.
-  if (values.augment !== 'on' && values.augment !== 'off') throw new Error(`--augment: expected on or off, got ${values.augment}`);
+  const augment = AUGMENT_KINDS.find((k) => k === values.augment);
+  if (augment === undefined) throw new Error(`--augment: expected ${AUGMENT_KINDS.join(' | ')}, got ${values.augment}`);
   const evalAt = values['eval-at'] === 'none' ? [] : (values['eval-at'] ?? [steps / 4, steps / 2, steps].map(Math.round).join(','))
     .split(',').map((v) => num('eval-at', v, (n) => positiveInt(n) && n <= steps));
   return {
@@ -74,7 +75,7 @@ function options() {
     lr: values.lr === undefined ? null : num('lr', values.lr, (n) => n > 0 && n < 1),
     seed: num('seed', values.seed, Number.isInteger), backend: values.backend as NodeBackend,
     budgetS: values['budget-s'] === undefined ? Infinity : num('budget-s', values['budget-s'], (n) => n > 0),
-    json: values.json, log: values.log, augment: values.augment === 'on' ? DEFAULT_AUGMENT : NO_AUGMENT,
+    json: values.json, log: values.log, augment: withAugmentKind(DEFAULT_AUGMENT, augment),
   };
 }
 

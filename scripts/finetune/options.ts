@@ -1,8 +1,7 @@
 // The command line of `npm run finetune`, read into typed options. Every mistake names the flag,
 // what it expects and what came.
 
-import { AUGMENT_KINDS, withAugmentKind } from '../../src/components/augmentChoice';
-import { DEFAULT_AUGMENT } from '../../src/core/augment';
+import { AUGMENT_KINDS, DEFAULT_AUGMENT, withAugmentKind } from '../../src/core/augment';
 import { DEFAULT_DOWNSTREAM, type DownstreamSettings } from '../../src/core/downstream';
 import type { DetrPreset } from '../../src/core/detrConfig';
 import type { BackendPreference } from '../../src/worker/protocol';
@@ -79,7 +78,7 @@ export function parseFinetuneOptions(argv: readonly string[]): FinetuneOptions |
       case '--lr': settings.lr = number(flag, value(), (n) => n > 0 && n < 1, 'a number between 0 and 1'); break;
       case '--seed': settings.seed = whole(flag, value(), 0, 2 ** 31 - 1); break;
       case '--tune': settings.tune = choice(flag, value(), ['all', 'heads'] as const); break;
-      case '--augment': settings.augment = withAugmentKind(DEFAULT_AUGMENT, choice(flag, value(), AUGMENT_KINDS.map((k) => k.value))); break;
+      case '--augment': settings.augment = withAugmentKind(DEFAULT_AUGMENT, choice(flag, value(), AUGMENT_KINDS)); break;
       case '--preset': preset = choice(flag, value(), PRESETS); break;
       case '--backend': backend = choice(flag, value(), BACKENDS); break;
       case '--browser': browser = value(); break;

@@ -1,8 +1,9 @@
 // The augmentation field of the pretraining and downstream forms: a labelled select over the kinds,
 // with what the chosen one does to each training image.
 
-import type { AugmentConfig } from '../core/augment';
-import { AUGMENT_KINDS, augmentKind, withAugmentKind } from './augmentChoice';
+import { AUGMENT_KINDS, augmentKind, withAugmentKind, type AugmentConfig, type AugmentKind } from '../core/augment';
+
+const LABELS: Record<AugmentKind, string> = { 'flip-crop': 'flips and crops (DETR)', flip: 'flips', crop: 'crops', none: 'none' };
 
 interface Props {
   id: string;
@@ -21,13 +22,13 @@ export function AugmentSelect({ id, value, onChange }: Props) {
         value={kind}
         aria-describedby={`${id}-help`}
         onChange={(e) => {
-          const found = AUGMENT_KINDS.find((k) => k.value === e.currentTarget.value);
-          if (found) onChange(withAugmentKind(value, found.value));
+          const found = AUGMENT_KINDS.find((k) => k === e.currentTarget.value);
+          if (found) onChange(withAugmentKind(value, found));
         }}
       >
         {AUGMENT_KINDS.map((k) => (
-          <option key={k.value} value={k.value}>
-            {k.label}
+          <option key={k} value={k}>
+            {LABELS[k]}
           </option>
         ))}
       </select>

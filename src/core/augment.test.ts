@@ -2,7 +2,7 @@
 // transforms, and the lit pixels must lie where augmentTargets puts its box, to a pixel.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { augmentBatch, augmentImages, augmentTargets, DEFAULT_AUGMENT, drawAugmentation, IDENTITY, MIN_VISIBLE, NO_AUGMENT } from './augment';
+import { AUGMENT_KINDS, augmentBatch, augmentImages, augmentKind, augmentTargets, DEFAULT_AUGMENT, drawAugmentation, IDENTITY, MIN_VISIBLE, NO_AUGMENT, withAugmentKind } from './augment';
 import type { ImageTargets } from './matcher';
 import { mulberry32 } from './rng';
 import { switchBackend } from '../testing/backends';
@@ -120,5 +120,19 @@ describe('augmentation', () => {
     const diff = Math.max(...Array.from(cpu.data, (v, i) => Math.abs(v - (wasm.data[i] ?? NaN))));
     expect(diff).toBeLessThan(1e-5);
     images.dispose();
+  });
+});
+
+describe('augmentation choice', () => {
+  it('reads each kind back as itself', () => {
+    expect(augmentKind(DEFAULT_AUGMENT)).toBe('flip-crop');
+    expect(augmentKind(NO_AUGMENT)).toBe('none');
+    for (const kind of AUGMENT_KINDS) expect(augmentKind(withAugmentKind(DEFAULT_AUGMENT, kind))).toBe(kind);
+  });
+
+  it('keeps a crop scale already set, and gives the default one when crops come back', () => {
+    const imported = { flip: false, cropMinScale: 0.3 };
+    expect(withAugmentKind(imported, 'flip-crop')).toEqual({ flip: true, cropMinScale: 0.3 });
+    expect(withAugmentKind(withAugmentKind(imported, 'flip'), 'crop')).toEqual({ flip: false, cropMinScale: DEFAULT_AUGMENT.cropMinScale });
   });
 });

@@ -24,6 +24,21 @@ export interface AugmentConfig {
 export const DEFAULT_AUGMENT: AugmentConfig = { flip: true, cropMinScale: 0.5 };
 export const NO_AUGMENT: AugmentConfig = { flip: false, cropMinScale: 1 };
 
+/** The augmentation as a person chooses it: flips and crops, either, or neither. */
+export const AUGMENT_KINDS = ['flip-crop', 'flip', 'crop', 'none'] as const;
+export type AugmentKind = (typeof AUGMENT_KINDS)[number];
+
+export function augmentKind(a: AugmentConfig): AugmentKind {
+  const crop = a.cropMinScale < 1;
+  return a.flip ? (crop ? 'flip-crop' : 'flip') : crop ? 'crop' : 'none';
+}
+
+/** The augmentation of a kind; a crop scale already set (a headless run's file, an imported run) is kept. */
+export function withAugmentKind(a: AugmentConfig, kind: AugmentKind): AugmentConfig {
+  const crop = kind === 'flip-crop' || kind === 'crop';
+  return { flip: kind === 'flip-crop' || kind === 'flip', cropMinScale: crop ? (a.cropMinScale < 1 ? a.cropMinScale : DEFAULT_AUGMENT.cropMinScale) : 1 };
+}
+
 /** A box keeps its target while at least this share of its area is inside the crop. */
 export const MIN_VISIBLE = 0.25;
 
