@@ -1,6 +1,7 @@
 // Stages 3–4 on WebGPU with the `tiny` preset: a short pretraining run with a self-training round
-// on a few demo images. The loss chart and the prediction overlay update while it trains, pause
-// and resume act between steps, and the run ends with round 1's targets next to round 0's.
+// on a few demo images, with flips and crops. The loss chart and the prediction overlay update while
+// it trains, pause and resume act between steps, and the run ends with round 1's targets next to
+// round 0's.
 
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,8 @@ test('tiny preset pretrains on WebGPU with live loss and predictions, pause and 
   await runProposals(page, '2,3', 4, 300_000);
 
   await fillTinyRun(page, { steps: 4, rounds: 1, batch: 2 });
+  // Flips and crops run on WebGPU too (one cropAndResize per batch).
+  await page.getByLabel('Augmentation').selectOption('flip-crop');
   await page.locator('.thumb').first().click();
   await page.getByRole('button', { name: 'Pin for live predictions' }).click();
   await page.getByRole('button', { name: 'Start pretraining' }).click();

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { AUGMENT_KINDS, DEFAULT_AUGMENT, withAugmentKind } from '../../src/core/augment';
+import { AUGMENT_KINDS, DETR_AUGMENT, withAugmentKind } from '../../src/core/augment';
 import { parseCocoDataset } from '../../src/core/cocoFormat';
 import { DETR_PRESETS, detrPreset, type DetrPreset } from '../../src/core/detrConfig';
 import { fineTuneArm, formatMetric, splitImages, type DownstreamImages, type DownstreamPoint, type DownstreamSettings, type LabeledImage } from '../../src/core/downstream';
@@ -31,7 +31,7 @@ function options() {
       init: { type: 'string' }, preset: { type: 'string', default: 'tiny' }, steps: { type: 'string', default: '300' },
       'eval-every': { type: 'string', default: '50' }, 'train-fraction': { type: 'string', default: '0.1' },
       batch: { type: 'string', default: '4' }, lr: { type: 'string', default: '5e-4' }, seed: { type: 'string', default: '0' }, json: { type: 'string' },
-      tune: { type: 'string', default: 'all' }, augment: { type: 'string', default: 'flip-crop' },
+      tune: { type: 'string', default: 'all' }, augment: { type: 'string', default: 'none' },
     },
   });
   const num = (name: keyof typeof values, ok: (n: number) => boolean): number => {
@@ -45,7 +45,7 @@ function options() {
   const augment = AUGMENT_KINDS.find((k) => k === values.augment);
   if (augment === undefined) throw new Error(`--augment: expected ${AUGMENT_KINDS.join(' | ')}, got ${values.augment}`);
   const settings: DownstreamSettings = {
-    tune: values.tune, augment: withAugmentKind(DEFAULT_AUGMENT, augment),
+    tune: values.tune, augment: withAugmentKind(DETR_AUGMENT, augment),
     steps: num('steps', (n) => Number.isInteger(n) && n > 0), evalEvery: num('eval-every', (n) => Number.isInteger(n) && n > 0),
     trainFraction: num('train-fraction', (n) => n > 0 && n < 1), batchSize: num('batch', (n) => Number.isInteger(n) && n > 0),
     lr: num('lr', (n) => n > 0 && n < 1), seed: num('seed', Number.isInteger),

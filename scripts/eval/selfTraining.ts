@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { augmentBatch, AUGMENT_KINDS, DEFAULT_AUGMENT, withAugmentKind } from '../../src/core/augment';
+import { augmentBatch, AUGMENT_KINDS, DETR_AUGMENT, withAugmentKind } from '../../src/core/augment';
 import { cocoEvaluate, type CocoEvalDetection } from '../../src/core/cocoEval';
 import { DETR_PRESETS, detrPreset, type DetrConfig, type DetrPreset } from '../../src/core/detrConfig';
 import { detrTrainStepFlops } from '../../src/core/flops';
@@ -47,7 +47,7 @@ function options() {
       run: { type: 'string' }, preset: { type: 'string', default: 'laptop' }, attention: { type: 'string', default: 'dense,deformable' },
       steps: { type: 'string', default: '600' }, 'eval-at': { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' },
       seed: { type: 'string', default: '0' }, backend: { type: 'string', default: 'wasm' }, 'budget-s': { type: 'string' }, json: { type: 'string' },
-      log: { type: 'string' }, augment: { type: 'string', default: 'flip-crop' },
+      log: { type: 'string' }, augment: { type: 'string', default: 'none' },
     },
   });
   if (!values.run) throw new Error('--run: the output folder of `npm run pretrain -- --demo …` (its proposals.json and pseudo_labels_round0.json)');
@@ -75,7 +75,7 @@ function options() {
     lr: values.lr === undefined ? null : num('lr', values.lr, (n) => n > 0 && n < 1),
     seed: num('seed', values.seed, Number.isInteger), backend: values.backend as NodeBackend,
     budgetS: values['budget-s'] === undefined ? Infinity : num('budget-s', values['budget-s'], (n) => n > 0),
-    json: values.json, log: values.log, augment: withAugmentKind(DEFAULT_AUGMENT, augment),
+    json: values.json, log: values.log, augment: withAugmentKind(DETR_AUGMENT, augment),
   };
 }
 

@@ -93,7 +93,7 @@ describe('npm run finetune options', () => {
   test('reads the flags, with the defaults of the studio', () => {
     expect(parseFinetuneOptions(['--demo', '--init', 'none', '--out', 'o', '--steps', '40', '--seed', '3'])).toMatchObject({
       source: { kind: 'demo' }, init: 'none', out: 'o', preset: 'tiny', backend: 'auto', port: 4186,
-      settings: { steps: 40, seed: 3, trainFraction: 0.1, evalEvery: 40, batchSize: 4, augment: { flip: true, cropMinScale: 0.5 } },
+      settings: { steps: 40, seed: 3, trainFraction: 0.1, evalEvery: 40, batchSize: 4, augment: { flip: false, cropMinScale: 1 } },
     });
     expect(parseFinetuneOptions(['--demo', '--init', 'none', '--out', 'o', '--augment', 'flip'])).toMatchObject({ settings: { augment: { flip: true, cropMinScale: 1 } } });
     expect(parseFinetuneOptions(['--images', 'd', '--labels', 'l.json', '--init', 'x.zip', '--out', 'o', '--train-fraction', '0.25'])).toMatchObject({

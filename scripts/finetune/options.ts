@@ -1,7 +1,7 @@
 // The command line of `npm run finetune`, read into typed options. Every mistake names the flag,
 // what it expects and what came.
 
-import { AUGMENT_KINDS, DEFAULT_AUGMENT, withAugmentKind } from '../../src/core/augment';
+import { AUGMENT_KINDS, DETR_AUGMENT, withAugmentKind } from '../../src/core/augment';
 import { DEFAULT_DOWNSTREAM, type DownstreamSettings } from '../../src/core/downstream';
 import type { DetrPreset } from '../../src/core/detrConfig';
 import type { BackendPreference } from '../../src/worker/protocol';
@@ -27,7 +27,7 @@ fine-tunes on the training part and is evaluated (COCO AP, AP50, AR@100) on the 
   --tune <what>          all | heads: fine-tune every weight, or only the class and box heads
                          on the frozen backbone and transformer (default ${DEFAULT_DOWNSTREAM.tune})
   --augment <kind>       flip-crop | flip | crop | none: random flips and crops of the fine-tuning
-                         images (default flip-crop)
+                         images (default none)
   --preset <name>        tiny | laptop | paper, the detector of --init none (default tiny);
                          a pretrained detector keeps its own
   --backend <name>       auto | webgpu | webgl | wasm | cpu (default auto)
@@ -78,7 +78,7 @@ export function parseFinetuneOptions(argv: readonly string[]): FinetuneOptions |
       case '--lr': settings.lr = number(flag, value(), (n) => n > 0 && n < 1, 'a number between 0 and 1'); break;
       case '--seed': settings.seed = whole(flag, value(), 0, 2 ** 31 - 1); break;
       case '--tune': settings.tune = choice(flag, value(), ['all', 'heads'] as const); break;
-      case '--augment': settings.augment = withAugmentKind(DEFAULT_AUGMENT, choice(flag, value(), AUGMENT_KINDS)); break;
+      case '--augment': settings.augment = withAugmentKind(DETR_AUGMENT, choice(flag, value(), AUGMENT_KINDS)); break;
       case '--preset': preset = choice(flag, value(), PRESETS); break;
       case '--backend': backend = choice(flag, value(), BACKENDS); break;
       case '--browser': browser = value(); break;

@@ -2,7 +2,7 @@
 // transforms, and the lit pixels must lie where augmentTargets puts its box, to a pixel.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUGMENT_KINDS, augmentBatch, augmentImages, augmentKind, augmentTargets, DEFAULT_AUGMENT, drawAugmentation, IDENTITY, MIN_VISIBLE, NO_AUGMENT, withAugmentKind } from './augment';
+import { AUGMENT_KINDS, augmentBatch, augmentImages, augmentKind, augmentTargets, DETR_AUGMENT, drawAugmentation, IDENTITY, MIN_VISIBLE, NO_AUGMENT, withAugmentKind } from './augment';
 import type { ImageTargets } from './matcher';
 import { mulberry32 } from './rng';
 import { switchBackend } from '../testing/backends';
@@ -91,11 +91,11 @@ describe('augmentation', () => {
   });
 
   it('draws the same transforms from the same seed, and none with augmentation off', () => {
-    const draw = (seed: number, cfg = DEFAULT_AUGMENT) => Array.from({ length: 8 }, ((rng) => () => drawAugmentation(rng, cfg))(mulberry32(seed)));
+    const draw = (seed: number, cfg = DETR_AUGMENT) => Array.from({ length: 8 }, ((rng) => () => drawAugmentation(rng, cfg))(mulberry32(seed)));
     expect(draw(5)).toEqual(draw(5));
     expect(draw(5)).not.toEqual(draw(6));
     expect(draw(5, NO_AUGMENT).every((a) => a.x0 === 0 && a.x1 === 1 && a.y0 === 0 && a.y1 === 1)).toBe(true);
-    const flips = Array.from({ length: 400 }, ((rng) => () => drawAugmentation(rng, DEFAULT_AUGMENT))(mulberry32(1))).filter((a) => a.x0 > a.x1).length;
+    const flips = Array.from({ length: 400 }, ((rng) => () => drawAugmentation(rng, DETR_AUGMENT))(mulberry32(1))).filter((a) => a.x0 > a.x1).length;
     expect(flips).toBeGreaterThan(160);
     expect(flips).toBeLessThan(240);
   });
@@ -125,14 +125,14 @@ describe('augmentation', () => {
 
 describe('augmentation choice', () => {
   it('reads each kind back as itself', () => {
-    expect(augmentKind(DEFAULT_AUGMENT)).toBe('flip-crop');
+    expect(augmentKind(DETR_AUGMENT)).toBe('flip-crop');
     expect(augmentKind(NO_AUGMENT)).toBe('none');
-    for (const kind of AUGMENT_KINDS) expect(augmentKind(withAugmentKind(DEFAULT_AUGMENT, kind))).toBe(kind);
+    for (const kind of AUGMENT_KINDS) expect(augmentKind(withAugmentKind(DETR_AUGMENT, kind))).toBe(kind);
   });
 
   it('keeps a crop scale already set, and gives the default one when crops come back', () => {
     const imported = { flip: false, cropMinScale: 0.3 };
     expect(withAugmentKind(imported, 'flip-crop')).toEqual({ flip: true, cropMinScale: 0.3 });
-    expect(withAugmentKind(withAugmentKind(imported, 'flip'), 'crop')).toEqual({ flip: false, cropMinScale: DEFAULT_AUGMENT.cropMinScale });
+    expect(withAugmentKind(withAugmentKind(imported, 'flip'), 'crop')).toEqual({ flip: false, cropMinScale: DETR_AUGMENT.cropMinScale });
   });
 });

@@ -4,7 +4,7 @@ import type { CocoDataset } from './cocoFormat';
 import { detrPreset } from './detrConfig';
 import { detrToSafetensors, namedDetrVariables } from './detrNames';
 import { DownstreamCancelled, fineTuneArm, formatMetric, matchLabels, splitImages, tuned, type DownstreamImages } from './downstream';
-import { DEFAULT_AUGMENT } from './augment';
+import { DETR_AUGMENT } from './augment';
 import { disposeMobileNetV2Weights } from './mobilenetV2';
 import { readSafetensors } from './safetensors';
 import { createTrainer, disposeTrainer, trainStep } from './trainer';
@@ -89,7 +89,7 @@ describe('fineTuneArm', () => {
     const split = splitImages(data, 0.1, 0);
     const pixels = tf.randomUniform([1, 64, 80, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const images: DownstreamImages = { batch: (_, idx) => tf.tidy(() => tf.concat(idx.map(() => pixels), 0) as tf.Tensor4D) };
-    const settings = { trainFraction: 0.1, steps: 3, evalEvery: 2, batchSize: 2, lr: 1e-3, seed: 0, tune: 'all' as const, augment: DEFAULT_AUGMENT };
+    const settings = { trainFraction: 0.1, steps: 3, evalEvery: 2, batchSize: 2, lr: 1e-3, seed: 0, tune: 'all' as const, augment: DETR_AUGMENT };
     const before = tf.memory().numTensors;
     const seen: number[] = [];
     const arm = await fineTuneArm(cfg, encoder, pretrained, split, images, settings, {

@@ -7,7 +7,7 @@
 // all run this code; they differ only in where the pixels come from (`DownstreamImages`).
 
 import * as tf from '@tensorflow/tfjs';
-import { augmentBatch, DEFAULT_AUGMENT, type AugmentConfig } from './augment';
+import { augmentBatch, NO_AUGMENT, type AugmentConfig } from './augment';
 import { cocoEvaluate, type CocoEvalDetection } from './cocoEval';
 import type { CocoAnnotation, CocoDataset } from './cocoFormat';
 import type { DetrConfig } from './detrConfig';
@@ -58,7 +58,7 @@ export interface DownstreamSettings {
   augment: AugmentConfig;
 }
 
-export const DEFAULT_DOWNSTREAM: DownstreamSettings = { trainFraction: 0.1, steps: 300, evalEvery: 50, batchSize: 4, lr: 5e-4, seed: 0, tune: 'all', augment: DEFAULT_AUGMENT };
+export const DEFAULT_DOWNSTREAM: DownstreamSettings = { trainFraction: 0.1, steps: 300, evalEvery: 50, batchSize: 4, lr: 5e-4, seed: 0, tune: 'all', augment: NO_AUGMENT };
 
 /** Name prefixes of the heads (core/detrNames.ts). */
 const HEADS = ['class_embed.', 'bbox_embed.'];

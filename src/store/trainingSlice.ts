@@ -4,7 +4,7 @@
 
 import type { StateCreator } from 'zustand';
 import { detrPreset, type DetrPreset } from '../core/detrConfig';
-import { DEFAULT_AUGMENT } from '../core/augment';
+import { NO_AUGMENT } from '../core/augment';
 import { DEFAULT_SELF_TRAINING } from '../core/trainData';
 import type { BackendMemory, CheckpointSummary, ImageDetections, StepReport, TrainingConfig, TrainingStatus } from '../worker/protocol';
 import { LossSeries } from './lossSeries';
@@ -64,7 +64,7 @@ export interface TrainingSlice {
 export function defaultTrainingConfig(preset: DetrPreset = 'laptop'): TrainingConfig {
   const tiny = preset === 'tiny';
   return {
-    preset, detr: detrPreset(preset), stepsPerRound: tiny ? 50 : 1000, extraRounds: 1, batchSize: tiny ? 2 : 4, augment: DEFAULT_AUGMENT,
+    preset, detr: detrPreset(preset), stepsPerRound: tiny ? 50 : 1000, extraRounds: 1, batchSize: tiny ? 2 : 4, augment: NO_AUGMENT,
     selfTraining: DEFAULT_SELF_TRAINING, pinned: [], checkpointEvery: tiny ? 5 : 50,
   };
 }

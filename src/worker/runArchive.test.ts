@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { detrPreset } from '../core/detrConfig';
 import { readSafetensors, writeSafetensors } from '../core/safetensors';
 import { writeTfjsWeights, type TfjsWeightsFiles } from '../core/tfjsWeights';
-import { DEFAULT_AUGMENT, NO_AUGMENT } from '../core/augment';
+import { DETR_AUGMENT, NO_AUGMENT } from '../core/augment';
 import { DEFAULT_SELF_TRAINING } from '../core/trainData';
 import type { StepReport, TrainingConfig } from './protocol';
 import { buildRunZip, CONFIG_FILE, CONFIG_METADATA_KEY, MODEL_FILE, OPTIMIZER_FILE, readRunArchive, type RunArchiveParts } from './runArchive';
@@ -16,7 +16,7 @@ import { parseTrainingConfig } from './trainingConfigSchema';
 
 const config: TrainingConfig = {
   preset: 'tiny', detr: detrPreset('tiny'), stepsPerRound: 4, extraRounds: 0, batchSize: 2,
-  augment: DEFAULT_AUGMENT, selfTraining: DEFAULT_SELF_TRAINING, pinned: ['abc'], checkpointEvery: 5,
+  augment: DETR_AUGMENT, selfTraining: DEFAULT_SELF_TRAINING, pinned: ['abc'], checkpointEvery: 5,
 };
 const values = Float32Array.from([1, -2, 3.5, 0, 1e-7, -0]);
 const weights = writeSafetensors([{ name: 'query_embed.weight', shape: [2, 3], data: values }], { step: '4' });

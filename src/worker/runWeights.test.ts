@@ -9,7 +9,7 @@ import { detrPreset } from '../core/detrConfig';
 import type { ImageTargets } from '../core/matcher';
 import { disposeMobileNetV2Weights, type MobileNetV2Weights } from '../core/mobilenetV2';
 import { readSafetensors, writeSafetensors } from '../core/safetensors';
-import { DEFAULT_AUGMENT } from '../core/augment';
+import { DETR_AUGMENT } from '../core/augment';
 import { DEFAULT_SELF_TRAINING } from '../core/trainData';
 import { createTrainer, disposeTrainer, trainStep, type Trainer } from '../core/trainer';
 import { loadEncoderInNode } from '../testing/nodeEncoder';
@@ -23,7 +23,7 @@ let other: tf.Tensor4D;
 
 const config: TrainingConfig = {
   preset: 'tiny', detr: { ...detrPreset('tiny'), numQueries: 6 }, stepsPerRound: 10, extraRounds: 0, batchSize: 1,
-  augment: DEFAULT_AUGMENT, selfTraining: DEFAULT_SELF_TRAINING, pinned: [], checkpointEvery: 5,
+  augment: DETR_AUGMENT, selfTraining: DEFAULT_SELF_TRAINING, pinned: [], checkpointEvery: 5,
 };
 const detr = { ...config.detr, numClasses: 3 };
 const targets: ImageTargets[] = [{ classes: Int32Array.from([1, 2]), boxes: Float32Array.from([0.4, 0.5, 0.3, 0.3, 0.7, 0.3, 0.2, 0.4]) }];
