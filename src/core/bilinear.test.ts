@@ -3,7 +3,7 @@
 // differences; on wasm (whose value gradient scatters with ScatterNd), the CPU backend's results.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bilinearSample } from './bilinear';
+import { bilinearSample, bilinearSampleRows } from './bilinear';
 import { mulberry32 } from './rng';
 import { switchBackend, type NodeBackend } from '../testing/backends';
 
@@ -103,6 +103,41 @@ describe('bilinearSample', () => {
     const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(bilinearSample(a as tf.Tensor4D, b as tf.Tensor3D)))([v, l]);
     tf.dispose(grads);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('bilinearSampleRows', () => {
+  it('reads maps of different sizes stacked as rows as each map alone, values and gradients', async () => {
+    // Map a is 3×4, map b 2×5; the M points alternate between them.
+    const rng = mulberry32(6);
+    const a = tf.tensor4d(Float32Array.from({ length: G * 12 * C }, () => rng() * 2 - 1), [G, 3, 4, C]);
+    const b = tf.tensor4d(Float32Array.from({ length: G * 10 * C }, () => rng() * 2 - 1), [G, 2, 5, C]);
+    const la = tf.tensor3d(Float32Array.from({ length: G * 4 * 2 }, () => rng() * 1.2 - 0.1), [G, 4, 2]);
+    const lb = tf.tensor3d(Float32Array.from({ length: G * 4 * 2 }, () => rng() * 1.2 - 0.1), [G, 4, 2]);
+    const onA = [true, false, true, false, true, false, true, false];
+    const grid = {
+      widths: Float32Array.from(onA, (x) => (x ? 4 : 5)),
+      heights: Float32Array.from(onA, (x) => (x ? 3 : 2)),
+      starts: Float32Array.from(onA, (x) => (x ? 0 : 12)),
+      rows: 22,
+    };
+    const weights = tf.tensor3d(Float32Array.from({ length: G * 8 * C }, (_, i) => Math.cos(i * 0.7)), [G, 8, C]);
+    const interleave = (x: tf.Tensor3D, y: tf.Tensor3D) => tf.reshape(tf.stack([x, y], 2), [G, 8, x.shape[2]]) as tf.Tensor3D; // [G, 8, ·], a and b alternating
+    const stacked = (va: tf.Tensor, vb: tf.Tensor, pa: tf.Tensor, pb: tf.Tensor) =>
+      bilinearSampleRows(tf.concat([tf.reshape(va, [G, 12, C]), tf.reshape(vb, [G, 10, C])], 1) as tf.Tensor3D, grid, interleave(pa as tf.Tensor3D, pb as tf.Tensor3D));
+    const apart = (va: tf.Tensor, vb: tf.Tensor, pa: tf.Tensor, pb: tf.Tensor) =>
+      interleave(bilinearSample(va as tf.Tensor4D, pa as tf.Tensor3D), bilinearSample(vb as tf.Tensor4D, pb as tf.Tensor3D));
+    const both = [stacked, apart].map((read) => {
+      const out = read(a, b, la, lb);
+      const grads = tf.grads((va: tf.Tensor, vb: tf.Tensor, pa: tf.Tensor, pb: tf.Tensor) => tf.sum(tf.mul(read(va, vb, pa, pb), weights)))([a, b, la, lb]);
+      return [out, ...grads];
+    });
+    const [got, want] = await Promise.all(both.map((ts) => Promise.all(ts.map((t) => t.data()))));
+    want!.forEach((w, i) => {
+      expect(w.some((x) => x !== 0), `tensor ${i} is not all zeros`).toBe(true);
+      w.forEach((x, j) => expect(got![i]![j]).toBeCloseTo(x, 5));
+    });
+    expect(() => bilinearSampleRows(tf.zeros([G, 21, C]), grid, tf.zeros([G, 8, 2]))).toThrow(/expected 22 rows and 8 locations, got 21 and 8/);
   });
 });
 

@@ -10,7 +10,7 @@
 // Dimensions: B batch, Nq queries, S = Σ H_l·W_l flattened value tokens, D model width, h heads,
 // Dh = D/h, L levels, P points per head and level.
 import * as tf from '@tensorflow/tfjs';
-import { bilinearSample } from './bilinear';
+import { bilinearSampleRows, type SampleGrid } from './bilinear';
 import { buildLinear, linear, linearVariables, type Linear } from './layers';
 import type { Rng } from './rng';
 
@@ -65,29 +65,34 @@ export function buildDeformableAttention(dModel: number, numHeads: number, numLe
   };
 }
 
+/** Where each sampled point reads, for locations ordered [Nq, L, P]: its level's size and first row. */
+function levelGrid(levels: readonly LevelShape[], nq: number, p: number): SampleGrid {
+  const starts = levels.map((_, l) => levels.slice(0, l).reduce((n, lv) => n + lv.height * lv.width, 0));
+  const m = nq * levels.length * p;
+  const level = (i: number) => Math.floor(i / p) % levels.length;
+  return {
+    widths: Float32Array.from({ length: m }, (_, i) => levels[level(i)]!.width),
+    heights: Float32Array.from({ length: m }, (_, i) => levels[level(i)]!.height),
+    starts: Float32Array.from({ length: m }, (_, i) => starts[level(i)]!),
+    rows: levels.reduce((n, lv) => n + lv.height * lv.width, 0),
+  };
+}
+
 /**
  * The sampling core (Deformable DETR's ms_deform_attn_core): heads' values [B, S, h, Dh] of `levels`
  * (row-major, level after level), locations [B, Nq, h, L, P, 2] as (x, y) in [0, 1] of each level,
- * weights [B, Nq, h, L, P] → [B, Nq, h·Dh].
+ * weights [B, Nq, h, L, P] → [B, Nq, h·Dh]. Every level and point is read in one bilinear read.
  */
 export function deformableCore(value: tf.Tensor4D, levels: readonly LevelShape[], locations: tf.Tensor, weights: tf.Tensor): tf.Tensor3D {
   return tf.tidy(() => {
-    const [b, , h, dh] = value.shape;
+    const [b, s, h, dh] = value.shape;
     const [, nq = 0, , numLevels = 0, p = 0] = locations.shape;
-    const locs = tf.reshape(tf.transpose(tf.reshape(locations, [b, nq, h, numLevels * p * 2]), [0, 2, 1, 3]), [b * h, nq, numLevels, p * 2]); // [B·h, Nq, L, P·2]
-    const mix = tf.reshape(tf.transpose(tf.reshape(weights, [b, nq, h, numLevels * p]), [0, 2, 1, 3]), [b * h, nq, numLevels, p]); // [B·h, Nq, L, P]
-    let out: tf.Tensor = tf.zeros([b * h, nq, dh]);
-    let start = 0;
-    levels.forEach((lv, l) => {
-      const cells = lv.height * lv.width;
-      const v = tf.slice(value, [0, start, 0, 0], [b, cells, h, dh]); // [B, H·W, h, Dh]
-      const maps = tf.reshape<tf.Rank.R4>(tf.transpose(v, [0, 2, 1, 3]), [b * h, lv.height, lv.width, dh]); // [B·h, H, W, Dh]
-      const at = tf.reshape<tf.Rank.R3>(tf.slice(locs, [0, 0, l, 0], [b * h, nq, 1, p * 2]), [b * h, nq * p, 2]); // [B·h, Nq·P, 2]
-      const read = tf.reshape(bilinearSample(maps, at), [b * h, nq, p, dh]); // [B·h, Nq, P, Dh]
-      const w = tf.reshape(tf.slice(mix, [0, 0, l, 0], [b * h, nq, 1, p]), [b * h, nq, p, 1]); // [B·h, Nq, P, 1]
-      out = tf.add(out, tf.sum(tf.mul(read, w), 2)); // [B·h, Nq, Dh]
-      start += cells;
-    });
+    const lp = numLevels * p;
+    const rows = tf.reshape<tf.Rank.R3>(tf.transpose(value, [0, 2, 1, 3]), [b * h, s, dh]); // [B·h, S, Dh]
+    const at = tf.reshape<tf.Rank.R3>(tf.transpose(tf.reshape(locations, [b, nq, h, lp * 2]), [0, 2, 1, 3]), [b * h, nq * lp, 2]); // [B·h, Nq·L·P, 2]
+    const mix = tf.reshape(tf.transpose(tf.reshape(weights, [b, nq, h, lp]), [0, 2, 1, 3]), [b * h, nq, lp, 1]); // [B·h, Nq, L·P, 1]
+    const read = tf.reshape(bilinearSampleRows(rows, levelGrid(levels, nq, p), at), [b * h, nq, lp, dh]); // [B·h, Nq, L·P, Dh]
+    const out = tf.sum(tf.mul(read, mix), 2); // [B·h, Nq, Dh]
     return tf.reshape(tf.transpose(tf.reshape(out, [b, h, nq, dh]), [0, 2, 1, 3]), [b, nq, h * dh]) as tf.Tensor3D; // [B, Nq, D]
   });
 }
