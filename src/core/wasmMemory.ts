@@ -8,7 +8,7 @@
 // backend (Node, tfjs 4.22, 30 targets per image; `npm run eval:memory`), heap after one step:
 //   dense attention, `laptop` (320×432): 1,205 MiB at batch 1, 2,361 MiB at batch 2 (8.8 kB per pixel,
 //     the backbone's early, wide layers dominate);
-//   deformable attention (bilinearSample's own gradient, which keeps no gathered reads), `tiny`
+//   deformable attention (the bilinear read's own gradient, which keeps no gathered reads), `tiny`
 //     (128×176, D 64, 2 encoder layers): 298, 515 and 905 MiB at batch 1, 2 and 4; `laptop` (D 128,
 //     3 encoder layers): 2,278 MiB at batch 1. Every encoder token samples L·P points per head, so
 //     beyond the backbone's share the sampling grows with D and the encoder's depth: fitted as
