@@ -25,7 +25,7 @@ test('tiny preset pretrains on WebGPU with live loss and predictions, pause and 
 
   await fillTinyRun(page, { steps: 4, rounds: 1, batch: 2 });
   // Flips and crops run on WebGPU too (one cropAndResize per batch).
-  await page.getByLabel('Augmentation').selectOption('flip-crop');
+  await page.getByTestId('training-config').getByLabel('Augmentation').selectOption('flip-crop');
   await page.locator('.thumb').first().click();
   await page.getByRole('button', { name: 'Pin for live predictions' }).click();
   await page.getByRole('button', { name: 'Start pretraining' }).click();
