@@ -95,6 +95,12 @@ describe('augmentation', () => {
     expect(draw(5)).toEqual(draw(5));
     expect(draw(5)).not.toEqual(draw(6));
     expect(draw(5, NO_AUGMENT).every((a) => a.x0 === 0 && a.x1 === 1 && a.y0 === 0 && a.y1 === 1)).toBe(true);
+    // Off, a batch draws nothing: the stream goes on as if there were no augmentation.
+    const [rng, fresh] = [mulberry32(9), mulberry32(9)];
+    const x = tf.zeros([2, H, W, 3]) as tf.Tensor4D;
+    const out = augmentBatch(x, [rectangle(1, 1, 5, 5).target, rectangle(2, 2, 6, 6).target], rng, NO_AUGMENT);
+    expect(rng()).toBe(fresh());
+    tf.dispose([x, out.images]);
     const flips = Array.from({ length: 400 }, ((rng) => () => drawAugmentation(rng, DETR_AUGMENT))(mulberry32(1))).filter((a) => a.x0 > a.x1).length;
     expect(flips).toBeGreaterThan(160);
     expect(flips).toBeLessThan(240);

@@ -113,9 +113,11 @@ export function augmentTargets(t: ImageTargets, a: Augmentation, height: number,
 
 /**
  * A training batch through random transforms drawn from rng: the images (a new tensor; the caller
- * still owns `images`) and their targets.
+ * still owns `images`) and their targets. With augmentation off it draws nothing, so a run without
+ * it sees the batches it saw before augmentation existed.
  */
 export function augmentBatch(images: tf.Tensor4D, targets: readonly ImageTargets[], rng: () => number, config: AugmentConfig): { images: tf.Tensor4D; targets: ImageTargets[] } {
+  if (augmentKind(config) === 'none') return { images: images.clone(), targets: [...targets] };
   const [, H, W] = images.shape;
   const augs = targets.map(() => drawAugmentation(rng, config));
   return { images: augmentImages(images, augs), targets: targets.map((t, i) => augmentTargets(t, augs[i] ?? IDENTITY, H, W)) };
