@@ -64,9 +64,9 @@ function options() {
   const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
   const preset = values.preset as DetrPreset;
   const steps = num('steps', values.steps, positiveInt);
-  // 'none' times the steps alone; by default the detector is scored at a quarter, half and the end.
   const augment = AUGMENT_KINDS.find((k) => k === values.augment);
   if (augment === undefined) throw new Error(`--augment: expected ${AUGMENT_KINDS.join(' | ')}, got ${values.augment}`);
+  // 'none' times the steps alone; by default the detector is scored at a quarter, half and the end.
   const evalAt = values['eval-at'] === 'none' ? [] : (values['eval-at'] ?? [steps / 4, steps / 2, steps].map(Math.round).join(','))
     .split(',').map((v) => num('eval-at', v, (n) => positiveInt(n) && n <= steps));
   return {

@@ -11,8 +11,8 @@
 //     "detr": { …fields of DetrConfig over the preset… }, "proposals": { …fields of ProposalConfig… } }
 
 import { readFileSync } from 'node:fs';
-import type { AugmentConfig } from '../../src/core/augment';
 import { resolve } from 'node:path';
+import type { AugmentConfig } from '../../src/core/augment';
 import { detrPreset, validateDetrConfig, type DetrPreset } from '../../src/core/detrConfig';
 import { DEFAULT_PROPOSAL_CONFIG, validateProposalConfig, type ProposalConfig } from '../../src/core/proposalConfig';
 import type { SelfTrainingFilter } from '../../src/core/trainData';
