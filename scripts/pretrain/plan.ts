@@ -12,7 +12,7 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { AugmentConfig } from '../../src/core/augment';
+import { MIN_CROP_SCALE, type AugmentConfig } from '../../src/core/augment';
 import { detrPreset, validateDetrConfig, type DetrPreset } from '../../src/core/detrConfig';
 import { DEFAULT_PROPOSAL_CONFIG, validateProposalConfig, type ProposalConfig } from '../../src/core/proposalConfig';
 import type { SelfTrainingFilter } from '../../src/core/trainData';
@@ -62,8 +62,8 @@ function augmentField(where: string, v: unknown, base: AugmentConfig): AugmentCo
   for (const key of Object.keys(v)) if (!(key in base)) throw new Error(`${where}.${key}: unknown field`);
   const a = { ...base, ...v };
   if (typeof a.flip !== 'boolean') throw new Error(`${where}.flip: expected true or false, got ${JSON.stringify(a.flip)}`);
-  if (!(typeof a.cropMinScale === 'number' && a.cropMinScale >= 0.1 && a.cropMinScale <= 1)) {
-    throw new Error(`${where}.cropMinScale: expected a number in [0.1, 1] (1: no crops), got ${JSON.stringify(a.cropMinScale)}`);
+  if (!(typeof a.cropMinScale === 'number' && a.cropMinScale >= MIN_CROP_SCALE && a.cropMinScale <= 1)) {
+    throw new Error(`${where}.cropMinScale: expected a number in [${MIN_CROP_SCALE}, 1] (1: no crops), got ${JSON.stringify(a.cropMinScale)}`);
   }
   return { flip: a.flip, cropMinScale: a.cropMinScale };
 }

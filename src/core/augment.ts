@@ -21,6 +21,9 @@ export interface AugmentConfig {
   cropMinScale: number;
 }
 
+/** The smallest share of a side a crop keeps, wherever a config is read. */
+export const MIN_CROP_SCALE = 0.1;
+
 /** DETR's: flips, and crops down to half of each side. */
 export const DETR_AUGMENT: AugmentConfig = { flip: true, cropMinScale: 0.5 };
 export const NO_AUGMENT: AugmentConfig = { flip: false, cropMinScale: 1 };

@@ -3,7 +3,7 @@
 // then go through validateDetrConfig, so an import accepts exactly what the form accepts.
 
 import * as v from 'valibot';
-import { NO_AUGMENT } from '../core/augment';
+import { MIN_CROP_SCALE, NO_AUGMENT } from '../core/augment';
 import { DETR_PRESETS, validateDetrConfig, type DetrPreset } from '../core/detrConfig';
 import type { TrainingConfig } from './protocol';
 
@@ -50,7 +50,7 @@ export const TrainingConfigSchema = v.object({
   extraRounds: int(0, 100),
   batchSize: int(1, 4096),
   // Runs saved before augmentation existed trained without it, and resume that way.
-  augment: v.optional(v.object({ flip: v.boolean(), cropMinScale: real(0.1, 1) }), NO_AUGMENT),
+  augment: v.optional(v.object({ flip: v.boolean(), cropMinScale: real(MIN_CROP_SCALE, 1) }), NO_AUGMENT),
   selfTraining: v.object({ scoreThreshold: real(0, 1), nmsIou: real(0, 1), maxPerImage: int(1, 10_000) }),
   pinned: v.array(v.string()),
   checkpointEvery: int(1, 1e9),
