@@ -5,21 +5,27 @@
 // pretrained weights with a fresh class head (the labels' classes are not the pseudo-classes) and
 // (b) the same detector not pretrained (backbone from the encoder, the rest at its init). COCO AP and
 // AP50 on the held-out images are printed every --eval-every steps; exits 1 unless (a) ends higher.
+// With several seeds (--seed 0,1,2,3,4), each seed is its own split and batches, and the verdict is
+// a one-sided sign test over the splits (core/signTest.ts): (a) must end higher in AP50 and in AP
+// more often than chance allows (p < 0.05 for each), which takes at least 5 splits.
 //
 // Runs the studio's own check (src/core/downstream.ts) in Node on the wasm backend (wasmParity.test.ts holds it to the
 // CPU backend). Images are prepared as the app prepares them (demoSet.ts), at the preset's input size.
 //   tsx scripts/eval/downstream.ts --init runs/demo/model.safetensors [--preset tiny] [--steps 300]
-//       [--eval-every 50] [--train-fraction 0.1] [--batch 4] [--lr 5e-4] [--seed 0] [--tune all|heads] [--augment flip-crop|flip|crop|none]
+//       [--eval-every 50] [--train-fraction 0.1] [--batch 4] [--lr 5e-4] [--seed 0[,1,…]] [--tune all|heads] [--augment flip-crop|flip|crop|none]
 //       [--json out.json]
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AUGMENT_KINDS, DETR_AUGMENT, withAugmentKind } from '../../src/core/augment';
-import { parseCocoDataset } from '../../src/core/cocoFormat';
+import { parseCocoDataset, type CocoDataset } from '../../src/core/cocoFormat';
 import { DETR_PRESETS, detrPreset, type DetrPreset } from '../../src/core/detrConfig';
 import { fineTuneArm, formatMetric, splitImages, type DownstreamImages, type DownstreamPoint, type DownstreamSettings, type LabeledImage } from '../../src/core/downstream';
+import type { MobileNetV2Weights } from '../../src/core/mobilenetV2';
 import { rgbaToInput } from '../../src/core/proposalStage';
 import { readSafetensors } from '../../src/core/safetensors';
+import { signTest, type SignTest } from '../../src/core/signTest';
+import type { WeightMap } from '../../src/core/weightMap';
 import { switchBackend } from '../../src/testing/backends';
 import { loadEncoderInNode } from '../../src/testing/nodeEncoder';
 import { inputSize } from '../../src/worker/trainingImages';
@@ -48,10 +54,18 @@ function options() {
     tune: values.tune, augment: withAugmentKind(DETR_AUGMENT, augment),
     steps: num('steps', (n) => Number.isInteger(n) && n > 0), evalEvery: num('eval-every', (n) => Number.isInteger(n) && n > 0),
     trainFraction: num('train-fraction', (n) => n > 0 && n < 1), batchSize: num('batch', (n) => Number.isInteger(n) && n > 0),
-    lr: num('lr', (n) => n > 0 && n < 1), seed: num('seed', Number.isInteger),
+    lr: num('lr', (n) => n > 0 && n < 1), seed: 0,
   };
-  return { init: values.init, preset: values.preset as DetrPreset, json: values.json, settings };
+  const seeds = values.seed.split(',').map((v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n)) throw new Error(`--seed: expected whole numbers separated by commas, got ${values.seed}`);
+    return n;
+  });
+  if (new Set(seeds).size !== seeds.length) throw new Error(`--seed: each seed is one split, so a repeated seed repeats a split: ${values.seed}`);
+  return { init: values.init, preset: values.preset as DetrPreset, json: values.json, settings, seeds };
 }
+
+type Options = ReturnType<typeof options>;
 
 /** The demo's images at the detector's input size, as the app prepares them (demoSet.ts). */
 async function demoImages(train: LabeledImage[], held: LabeledImage[], size: { height: number; width: number }): Promise<DownstreamImages & { dispose(): void }> {
@@ -66,39 +80,82 @@ async function demoImages(train: LabeledImage[], held: LabeledImage[], size: { h
 const f = formatMetric;
 const line = (p: DownstreamPoint) => `loss ${p.loss.toFixed(3)}, held-out AP ${f(p.ap)}, AP50 ${f(p.ap50)}, class-agnostic AP50 ${f(p.agnosticAp50)}`;
 
-async function main(): Promise<void> {
-  const opts = options();
-  await switchBackend('wasm');
-  const parsed = parseCocoDataset(JSON.parse(readFileSync(`${DEMO_DIR}/annotations.json`, 'utf8')));
-  if (!parsed.ok) throw new Error(`demo annotations: ${parsed.errors.join('; ')}`);
-  const split = splitImages(parsed.dataset, opts.settings.trainFraction, opts.settings.seed);
+/** One split: both arms fine-tuned on its share, evaluated on the rest. */
+interface SplitResult { seed: number; train: string[]; pretrained: DownstreamPoint[]; scratch: DownstreamPoint[] }
+
+async function runSplit(opts: Options, data: CocoDataset, init: WeightMap, encoder: MobileNetV2Weights, seed: number): Promise<SplitResult> {
+  const s = { ...opts.settings, seed };
+  const split = splitImages(data, s.trainFraction, seed);
   const cfg = detrPreset(opts.preset);
   const size = inputSize(cfg.imageSize);
   const images = await demoImages(split.train, split.held, size);
-  const encoder = loadEncoderInNode();
-  const s = opts.settings;
-  console.log(`downstream: ${split.train.length} labeled images for fine-tuning, ${split.held.length} held out, ${split.numClasses} classes; ` +
-    `${opts.preset} preset at ${size.height}×${size.width}, ${s.steps} steps of batch ${s.batchSize}, lr ${s.lr}, seed ${s.seed}`);
+  console.log(`seed ${seed}: ${split.train.length} labeled images for fine-tuning, ${split.held.length} held out, ${split.numClasses} classes; ` +
+    `${opts.preset} preset at ${size.height}×${size.width}, ${s.steps} steps of batch ${s.batchSize}, lr ${s.lr}, tune ${s.tune}`);
   const curves: Record<string, DownstreamPoint[]> = {};
-  for (const [arm, init] of [['pretrained', readSafetensors(new Uint8Array(readFileSync(opts.init))).tensors], ['none', null]] as const) {
-    const result = await fineTuneArm(cfg, encoder, init, split, images, s, {
-      onPoint: (p) => process.stderr.write(`  ${arm.padEnd(10)} step ${String(p.step).padStart(4)}: ${line(p)}\n`),
-    });
-    curves[arm] = result.curve;
+  try {
+    for (const [arm, weights] of [['pretrained', init], ['none', null]] as const) {
+      const result = await fineTuneArm(cfg, encoder, weights, split, images, s, {
+        onPoint: (p) => process.stderr.write(`  ${arm.padEnd(10)} step ${String(p.step).padStart(4)}: ${line(p)}\n`),
+      });
+      curves[arm] = result.curve;
+    }
+  } finally {
+    images.dispose();
   }
-  images.dispose();
   const [pretrained = [], scratch = []] = [curves.pretrained, curves.none];
   console.log('step   pretrained AP  AP50    not pretrained AP  AP50');
   pretrained.forEach((p, i) => {
     const n = scratch[i];
     console.log(`${String(p.step).padStart(4)}   ${f(p.ap).padStart(13)}  ${f(p.ap50).padEnd(7)}  ${f(n?.ap ?? NaN).padStart(17)}  ${f(n?.ap50 ?? NaN)}`);
   });
-  const [a, b] = [pretrained.at(-1), scratch.at(-1)];
-  if (!a || !b) throw new Error('no evaluation ran');
-  const helps = a.ap50 > b.ap50 && a.ap > b.ap;
-  console.log(`after ${s.steps} steps: pretrained AP50 ${f(a.ap50)} / AP ${f(a.ap)}, not pretrained AP50 ${f(b.ap50)} / AP ${f(b.ap)}: ` +
-    (helps ? 'the pretraining helps' : 'the pretraining does NOT help here'));
-  if (opts.json) writeFileSync(opts.json, JSON.stringify({ options: opts, train: split.train.map((t) => t.fileName), pretrained, scratch }, null, 2));
+  return { seed, train: split.train.map((t) => t.fileName), pretrained, scratch };
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Did the pretraining help: one split compares its two end points; several run the sign test. */
+function verdict(results: readonly SplitResult[]): { helps: boolean; tests: Record<'ap50' | 'ap', SignTest> | null } {
+  const ends = results.map((r) => {
+    const [a, b] = [r.pretrained.at(-1), r.scratch.at(-1)];
+    if (!a || !b) throw new Error(`seed ${r.seed}: no evaluation ran`);
+    return { seed: r.seed, a, b };
+  });
+  for (const { seed, a, b } of ends) {
+    console.log(`seed ${seed}, after ${a.step} steps: pretrained AP50 ${f(a.ap50)} / AP ${f(a.ap)}, not pretrained AP50 ${f(b.ap50)} / AP ${f(b.ap)}`);
+  }
+  if (ends.length === 1) {
+    const { a, b } = ends[0]!;
+    const helps = a.ap50 > b.ap50 && a.ap > b.ap;
+    console.log(helps ? 'the pretraining helps on this split (one split: --seed 0,1,2,3,4 tests it over five)' : 'the pretraining does NOT help here');
+    return { helps, tests: null };
+  }
+  const tests = {
+    ap50: signTest(ends.map(({ a, b }) => [a.ap50, b.ap50] as const)),
+    ap: signTest(ends.map(({ a, b }) => [a.ap, b.ap] as const)),
+  };
+  for (const metric of ['ap50', 'ap'] as const) {
+    const t = tests[metric];
+    const name = metric === 'ap50' ? 'AP50' : 'AP';
+    console.log(`${name} over ${ends.length} splits: pretrained higher in ${t.wins}, lower in ${t.losses}, tied in ${t.ties}; ` +
+      `one-sided sign test p = ${t.p.toPrecision(3)}; mean ${f(mean(ends.map((e) => e.a[metric])))} against ${f(mean(ends.map((e) => e.b[metric])))}`);
+  }
+  const helps = tests.ap50.p < 0.05 && tests.ap.p < 0.05;
+  console.log(helps ? 'the pretraining helps: higher in AP50 and AP more often than chance allows (p < 0.05 each)'
+    : 'the pretraining does NOT help here: not higher in AP50 and AP more often than chance allows (p < 0.05 each)');
+  return { helps, tests };
+}
+
+async function main(): Promise<void> {
+  const opts = options();
+  await switchBackend('wasm');
+  const parsed = parseCocoDataset(JSON.parse(readFileSync(`${DEMO_DIR}/annotations.json`, 'utf8')));
+  if (!parsed.ok) throw new Error(`demo annotations: ${parsed.errors.join('; ')}`);
+  const init = readSafetensors(new Uint8Array(readFileSync(opts.init))).tensors;
+  const encoder = loadEncoderInNode();
+  const results: SplitResult[] = [];
+  for (const seed of opts.seeds) results.push(await runSplit(opts, parsed.dataset, init, encoder, seed));
+  const { helps, tests } = verdict(results);
+  if (opts.json) writeFileSync(opts.json, JSON.stringify({ options: opts, splits: results, signTest: tests, helps }, null, 2));
   process.exitCode = helps ? 0 : 1;
 }
 
