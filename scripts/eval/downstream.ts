@@ -8,9 +8,9 @@
 // Each seed is its own split and batches. One split is judged by its end points; several by a
 // one-sided sign test (core/signTest.ts): (a) must end higher in AP50 and in AP more often than chance
 // allows, p < 0.05 for each, which takes at least 5 splits. Exits 1 unless (a) passes.
-// The defaults are the few-label protocol that tells the two apart on the demo's 8 labeled images:
-// five splits, the class and box heads fine-tuned on the frozen backbone and transformer. With
-// --tune all both detectors memorise their 8 images and score 0 on the held-out ones.
+// The defaults are the studio's (DEFAULT_DOWNSTREAM: the class and box heads fine-tuned on the frozen
+// backbone and transformer) over five splits. With --tune all both detectors memorise the demo's 8
+// labeled images and score 0 on the held-out ones.
 //
 // Runs the studio's own check (src/core/downstream.ts) in Node on the wasm backend (wasmParity.test.ts holds it to the
 // CPU backend). Images are prepared as the app prepares them (demoSet.ts), at the preset's input size.
@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { AUGMENT_KINDS, DETR_AUGMENT, withAugmentKind } from '../../src/core/augment';
 import { parseCocoDataset, type CocoDataset } from '../../src/core/cocoFormat';
 import { DETR_PRESETS, detrPreset, type DetrPreset } from '../../src/core/detrConfig';
-import { fineTuneArm, formatMetric, splitImages, type DownstreamImages, type DownstreamPoint, type DownstreamSettings, type LabeledImage } from '../../src/core/downstream';
+import { DEFAULT_DOWNSTREAM, fineTuneArm, formatMetric, splitImages, type DownstreamImages, type DownstreamPoint, type DownstreamSettings, type LabeledImage } from '../../src/core/downstream';
 import type { MobileNetV2Weights } from '../../src/core/mobilenetV2';
 import { rgbaToInput } from '../../src/core/proposalStage';
 import { readSafetensors } from '../../src/core/safetensors';
@@ -34,13 +34,16 @@ import { loadEncoderInNode } from '../../src/testing/nodeEncoder';
 import { inputSize } from '../../src/worker/trainingImages';
 import { DEMO_DIR, readRgba } from './demoSet';
 
+/** The studio's own defaults (the Downstream tab, npm run finetune), over five splits. */
+const D = DEFAULT_DOWNSTREAM;
+
 function options() {
   const { values } = parseArgs({
     options: {
-      init: { type: 'string' }, preset: { type: 'string', default: 'tiny' }, steps: { type: 'string', default: '600' },
-      'eval-every': { type: 'string', default: '150' }, 'train-fraction': { type: 'string', default: '0.1' },
-      batch: { type: 'string', default: '4' }, lr: { type: 'string', default: '1e-3' }, seed: { type: 'string', default: '0,1,2,3,4' }, json: { type: 'string' },
-      tune: { type: 'string', default: 'heads' }, augment: { type: 'string', default: 'none' },
+      init: { type: 'string' }, preset: { type: 'string', default: 'tiny' }, steps: { type: 'string', default: String(D.steps) },
+      'eval-every': { type: 'string', default: String(D.evalEvery) }, 'train-fraction': { type: 'string', default: String(D.trainFraction) },
+      batch: { type: 'string', default: String(D.batchSize) }, lr: { type: 'string', default: String(D.lr) }, seed: { type: 'string', default: '0,1,2,3,4' },
+      json: { type: 'string' }, tune: { type: 'string', default: D.tune }, augment: { type: 'string', default: 'none' },
     },
   });
   const num = (name: keyof typeof values, ok: (n: number) => boolean): number => {
