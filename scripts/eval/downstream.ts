@@ -56,11 +56,12 @@ function options() {
   if (values.tune !== 'all' && values.tune !== 'heads') throw new Error(`--tune: expected all | heads, got ${values.tune}`);
   const augment = AUGMENT_KINDS.find((k) => k === values.augment);
   if (augment === undefined) throw new Error(`--augment: expected ${AUGMENT_KINDS.join(' | ')}, got ${values.augment}`);
-  const settings: DownstreamSettings = {
+  // The seed is per split (below).
+  const settings: Omit<DownstreamSettings, 'seed'> = {
     tune: values.tune, augment: withAugmentKind(DETR_AUGMENT, augment),
     steps: num('steps', (n) => Number.isInteger(n) && n > 0), evalEvery: num('eval-every', (n) => Number.isInteger(n) && n > 0),
     trainFraction: num('train-fraction', (n) => n > 0 && n < 1), batchSize: num('batch', (n) => Number.isInteger(n) && n > 0),
-    lr: num('lr', (n) => n > 0 && n < 1), seed: 0,
+    lr: num('lr', (n) => n > 0 && n < 1),
   };
   const seeds = values.seed.split(',').map((v) => {
     const n = Number(v);
