@@ -1,7 +1,7 @@
 // Stages 3–4 on WebGPU with the `tiny` preset: a short pretraining run with a self-training round
 // on a few demo images, with flips and crops. The loss chart and the prediction overlay update while
 // it trains, pause and resume act between steps, and the run ends with round 1's targets next to
-// round 0's.
+// round 0's; with a threshold no prediction reaches, the targets per round say round 1 has none.
 
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +26,8 @@ test('tiny preset pretrains on WebGPU with live loss and predictions, pause and 
   await fillTinyRun(page, { steps: 4, rounds: 1, batch: 2 });
   // Flips and crops run on WebGPU too (one cropAndResize per batch).
   await page.getByTestId('training-config').getByLabel('Augmentation').selectOption('flip-crop');
+  // No class probability reaches 1, so round 1 gets no targets and the studio must say so.
+  await page.getByTestId('training-config').getByLabel('Self-training threshold').fill('1');
   await page.locator('.thumb').first().click();
   await page.getByRole('button', { name: 'Pin for live predictions' }).click();
   await page.getByRole('button', { name: 'Start pretraining' }).click();
@@ -46,6 +48,10 @@ test('tiny preset pretrains on WebGPU with live loss and predictions, pause and 
   await page.getByRole('radio', { name: 'Predictions' }).check();
   await expect(page.getByTestId('prediction-overlay')).toHaveAttribute('data-boxes', /^\d+$/);
   await expect(page.getByTestId('round-compare')).toBeVisible();
+  const rounds = page.getByTestId('round-summary');
+  await expect(rounds.locator('tr[data-round="0"]')).toHaveAttribute('data-boxes', /^[1-9]\d*$/);
+  await expect(rounds.locator('tr[data-round="1"]')).toHaveAttribute('data-boxes', '0');
+  await expect(rounds.getByTestId('thin-round')).toContainText('Round 1 trains on 0 boxes, 0.0 per image');
   expect(Number.isFinite(Number(await chart.getAttribute('data-last-loss')))).toBe(true);
   await expect(page.getByTestId('training-stats')).toHaveAttribute('data-tensors', /^\d+$/);
 

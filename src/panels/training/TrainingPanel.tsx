@@ -1,7 +1,8 @@
-// The Training tab: the losses of the run as they come in.
+// The Training tab: the losses of the run as they come in, and the targets of each round.
 
 import { LossChart } from '../../components/LossChart';
 import { useStudio } from '../../store';
+import { RoundSummary } from './RoundSummary';
 
 export function TrainingPanel() {
   const series = useStudio((s) => s.lossSeries);
@@ -14,6 +15,7 @@ export function TrainingPanel() {
         <p className="hint">Run proposals, then start pretraining in the sidebar: the losses of every step are drawn here as it trains.</p>
       )}
       <LossChart series={series} stepsPerRound={stepsPerRound} />
+      <RoundSummary />
     </section>
   );
 }

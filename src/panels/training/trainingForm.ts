@@ -5,7 +5,9 @@
 import { validateDetrConfig } from '../../core/detrConfig';
 import type { TrainingConfig } from '../../worker/protocol';
 
-export type TextField = 'stepsPerRound' | 'extraRounds' | 'batchSize' | 'lr';
+export type TextField = 'stepsPerRound' | 'extraRounds' | 'batchSize' | 'lr' | 'scoreThreshold';
+/** The fields that hold a whole number. */
+type WholeField = Exclude<TextField, 'lr' | 'scoreThreshold'>;
 
 export interface TextFieldSpec {
   name: TextField;
@@ -29,10 +31,16 @@ export const TEXT_FIELDS: readonly TextFieldSpec[] = [
     help: 'AdamW learning rate of the transformer and heads, e.g. 1e-4; the backbone keeps its preset rate.',
     inputMode: 'decimal',
   },
+  {
+    name: 'scoreThreshold',
+    label: 'Self-training threshold',
+    help: "A prediction becomes a target of the next round when its class probability is at least this: 0 to 1, by default 0.5.",
+    inputMode: 'decimal',
+  },
 ];
 
 /** [lowest, highest] of the whole-number fields. */
-const WHOLE: Record<Exclude<TextField, 'lr'>, readonly [number, number]> = {
+const WHOLE: Record<WholeField, readonly [number, number]> = {
   stepsPerRound: [1, 1_000_000],
   extraRounds: [0, 10],
   batchSize: [1, 64],
@@ -42,7 +50,10 @@ export type FormTexts = Record<TextField, string>;
 export type Problems = Partial<Record<TextField, string>>;
 
 export function textsOf(c: TrainingConfig): FormTexts {
-  return { stepsPerRound: String(c.stepsPerRound), extraRounds: String(c.extraRounds), batchSize: String(c.batchSize), lr: String(c.detr.optim.lr) };
+  return {
+    stepsPerRound: String(c.stepsPerRound), extraRounds: String(c.extraRounds), batchSize: String(c.batchSize), lr: String(c.detr.optim.lr),
+    scoreThreshold: String(c.selfTraining.scoreThreshold),
+  };
 }
 
 const labelOf = (f: TextField) => TEXT_FIELDS.find((s) => s.name === f)?.label ?? f;
@@ -58,8 +69,8 @@ function parse(text: string): number | string {
 /** The config with the texts applied, or every field's problem. */
 export function applyTexts(base: TrainingConfig, texts: FormTexts): { config: TrainingConfig; problems: Problems } | { config: null; problems: Problems } {
   const problems: Problems = {};
-  const whole = {} as Record<Exclude<TextField, 'lr'>, number>;
-  for (const [field, [lo, hi]] of Object.entries(WHOLE) as [Exclude<TextField, 'lr'>, readonly [number, number]][]) {
+  const whole = {} as Record<WholeField, number>;
+  for (const [field, [lo, hi]] of Object.entries(WHOLE) as [WholeField, readonly [number, number]][]) {
     const v = parse(texts[field]);
     if (typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi) whole[field] = v;
     else problems[field] = `${labelOf(field)}: expected a whole number from ${lo} to ${hi}, got ${typeof v === 'number' ? v : shown(v)}`;
@@ -72,6 +83,9 @@ export function applyTexts(base: TrainingConfig, texts: FormTexts): { config: Tr
     const message = err instanceof Error ? err.message : String(err);
     problems.lr = `${labelOf('lr')}: ${message.replace(/^invalid detr config: optim\.lr: /, '')}`.replace(/got ""$/, 'got nothing');
   }
-  if (Object.keys(problems).length > 0) return { config: null, problems };
-  return { config: { ...base, ...whole, detr }, problems };
+  const score = parse(texts.scoreThreshold);
+  const scoreOk = typeof score === 'number' && score >= 0 && score <= 1;
+  if (!scoreOk) problems.scoreThreshold = `${labelOf('scoreThreshold')}: expected a number from 0 to 1, got ${typeof score === 'number' ? score : shown(score)}`;
+  if (!scoreOk || Object.keys(problems).length > 0) return { config: null, problems };
+  return { config: { ...base, ...whole, detr, selfTraining: { ...base.selfTraining, scoreThreshold: score } }, problems };
 }
