@@ -14,11 +14,13 @@
 //   npm run eval:selftrain -- --run runs/r0 [--preset laptop] [--attention dense,deformable]
 //       [--steps 600] [--eval-at 150,300,600|none] [--batch 4] [--lr 1e-4] [--seed 0]
 //       [--backend wasm|cpu|webgpu] [--budget-s S] [--json out.json] [--log steps.jsonl] [--augment flip-crop|flip|crop|none]
+//       [--class-share 1]: train on the pseudo-labels of that share of the pseudo-classes (core/classSelection.ts)
 import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { augmentBatch, AUGMENT_KINDS, DETR_AUGMENT, withAugmentKind } from '../../src/core/augment';
+import { bestClasses } from '../../src/core/classSelection';
 import { cocoEvaluate, type CocoEvalDetection } from '../../src/core/cocoEval';
 import { DETR_PRESETS, detrPreset, type DetrConfig, type DetrPreset } from '../../src/core/detrConfig';
 import { detrTrainStepFlops } from '../../src/core/flops';
@@ -47,7 +49,7 @@ function options() {
       run: { type: 'string' }, preset: { type: 'string', default: 'laptop' }, attention: { type: 'string', default: 'dense,deformable' },
       steps: { type: 'string', default: '600' }, 'eval-at': { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' },
       seed: { type: 'string', default: '0' }, backend: { type: 'string', default: 'wasm' }, 'budget-s': { type: 'string' }, json: { type: 'string' },
-      log: { type: 'string' }, augment: { type: 'string', default: 'none' },
+      log: { type: 'string' }, augment: { type: 'string', default: 'none' }, 'class-share': { type: 'string', default: '1' },
     },
   });
   if (!values.run) throw new Error('--run: the output folder of `npm run pretrain -- --demo …` (its proposals.json and pseudo_labels_round0.json)');
@@ -76,6 +78,7 @@ function options() {
     seed: num('seed', values.seed, Number.isInteger), backend: values.backend as NodeBackend,
     budgetS: values['budget-s'] === undefined ? Infinity : num('budget-s', values['budget-s'], (n) => n > 0),
     json: values.json, log: values.log, augment: withAugmentKind(DETR_AUGMENT, augment),
+    classShare: num('class-share', values['class-share'], (n) => n > 0 && n <= 1),
   };
 }
 
@@ -100,14 +103,19 @@ function ap50OfFile(entries: readonly EvalEntry[], rows: readonly CocoFileResult
   return cocoEvaluate(gtOf(entries), results, { classAgnostic: true }).ap50;
 }
 
-/** The run's round-0 pseudo-labels as targets (cxcywh in [0, 1]), and what its round-0 files score. */
-function readRoundZero(run: string): RoundZero {
+/**
+ * The run's round-0 pseudo-labels as targets (cxcywh in [0, 1]), of the best `classShare` of its
+ * pseudo-classes by mean proposal score (as the worker picks them), and what its round-0 files score.
+ */
+function readRoundZero(run: string, classShare: number): RoundZero {
   const entries = readCoco(join(DEMO_DIR, 'annotations.json'));
   const sizes = new Map(entries.map((e) => [e.file, { width: e.width, height: e.height }]));
   // The runner's own format check: a list of COCO results, boxes inside their images.
   const read = (file: string) => readResultsFile(join(run, file), sizes);
   const proposals = read(OUTPUT_FILES.proposals);
-  const labels = read(OUTPUT_FILES.pseudoLabels(0));
+  const asClasses = { clusters: Int32Array.from(proposals, (r) => r.category_id), scores: Float32Array.from(proposals, (r) => r.score) };
+  const kept = bestClasses([asClasses], classShare);
+  const labels = read(OUTPUT_FILES.pseudoLabels(0)).filter((r) => kept.has(r.category_id));
   const stray = labels.find((r) => !sizes.has(r.file_name));
   if (stray) throw new Error(`${run}/${OUTPUT_FILES.pseudoLabels(0)}: ${stray.file_name} is not a demo image; --run takes a --demo run`);
   const targets = entries.map((e): ImageTargets => {
@@ -117,7 +125,7 @@ function readRoundZero(run: string): RoundZero {
       boxes: Float32Array.from(mine.flatMap(({ bbox: [x, y, w, h] }) => [(x + w / 2) / e.width, (y + h / 2) / e.height, w / e.width, h / e.height])),
     };
   });
-  const K = 1 + Math.max(...labels.map((r) => r.category_id));
+  const K = 1 + Math.max(...proposals.map((r) => r.category_id));
   return { entries, targets, K, ap50: { proposals: ap50OfFile(entries, proposals), pseudoLabels: ap50OfFile(entries, labels) } };
 }
 
@@ -235,7 +243,7 @@ async function main(): Promise<void> {
   const opts = options();
   await switchBackend(opts.backend);
   const adapter = await webGpuAdapterName();
-  const r0 = readRoundZero(opts.run);
+  const r0 = readRoundZero(opts.run, opts.classShare);
   const cfg = detrPreset(opts.preset);
   cfg.numClasses = r0.K;
   cfg.seed = opts.seed;
@@ -244,7 +252,7 @@ async function main(): Promise<void> {
   const images = await Promise.all(r0.entries.map(async (e) => rgbaToInput(await readRgba(join(DEMO_DIR, 'images'), e, size)))); // N × [1, H, W, 3]
   const matMulFlops = (await matmulGflops(opts.backend === 'cpu' ? 256 : 1024, opts.backend === 'cpu' ? 3 : 8)) * 1e9; // as the training bench
   console.log(`selftrain: ${opts.preset} at ${size.height}×${size.width}, K ${r0.K}, batch ${opts.batch}, ${opts.steps} steps, lr ${cfg.optim.lr}, seed ${opts.seed}, augment ${JSON.stringify(opts.augment)}, ${tf.getBackend()}${adapter ? ` (${adapter})` : ''}; matMul ${(matMulFlops / 1e9).toFixed(1)} GFLOP/s`);
-  console.log(`round 0: proposals AP50 ${pct(r0.ap50.proposals)}, pseudo-labels AP50 ${pct(r0.ap50.pseudoLabels)} (${r0.targets.reduce((n, t) => n + t.classes.length, 0)} boxes)`);
+  console.log(`round 0: proposals AP50 ${pct(r0.ap50.proposals)}, pseudo-labels AP50 ${pct(r0.ap50.pseudoLabels)} (${r0.targets.reduce((n, t) => n + t.classes.length, 0)} boxes of ${pct(opts.classShare)}% of the pseudo-classes)`);
   const arms: Arm[] = [];
   // Written at every evaluation, so a run cut short keeps what it measured.
   const save = (partial: Arm) => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { NO_AUGMENT } from '../../src/core/augment';
+import { DEFAULT_CLASS_SHARE } from '../../src/core/classSelection';
 import { detrPreset } from '../../src/core/detrConfig';
 import { parseOptions, UsageError } from './options';
 import { imageIndex, toCocoFile } from './outputs';
@@ -59,6 +60,11 @@ describe('command line', () => {
     expect(() => plan(['--demo', '--out', 'x', '--config', file])).toThrow(/augment\.cropMinScale: expected a number in \[0\.1, 1\] \(1: no crops\), got 0\.05/);
     writeFileSync(file, JSON.stringify({ augment: { rotate: true } }));
     expect(() => plan(['--demo', '--out', 'x', '--config', file])).toThrow(/augment\.rotate: unknown field/);
+    expect(plan(['--demo', '--out', 'x']).training.classShare).toBe(DEFAULT_CLASS_SHARE);
+    writeFileSync(file, JSON.stringify({ classShare: 1 }));
+    expect(plan(['--demo', '--out', 'x', '--config', file]).training.classShare).toBe(1);
+    writeFileSync(file, JSON.stringify({ classShare: 0 }));
+    expect(() => plan(['--demo', '--out', 'x', '--config', file])).toThrow(/classShare: expected a number in \(0, 1\] \(1: every pseudo-class\), got 0/);
   });
 });
 

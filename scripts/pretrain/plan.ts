@@ -5,7 +5,7 @@
 //
 // Config file (every field optional):
 //   { "preset": "tiny", "seed": 0, "stepsPerRound": 100, "extraRounds": 1, "batchSize": 2,
-//     "checkpointEvery": 5, "cacheSize": 128, "augment": { "flip": true, "cropMinScale": 0.5 },
+//     "checkpointEvery": 5, "cacheSize": 128, "augment": { "flip": true, "cropMinScale": 0.5 }, "classShare": 0.25,
 //     "selfTraining": { "scoreThreshold": 0.5, "nmsIou": 0.7, "maxPerImage": 30 },
 //     "predictions":  { "scoreThreshold": 0, "nmsIou": 0.7, "maxPerImage": 100 },
 //     "detr": { …fields of DetrConfig over the preset… }, "proposals": { …fields of ProposalConfig… } }
@@ -33,7 +33,7 @@ export interface RunPlan {
   predictions: SelfTrainingFilter;
 }
 
-const FILE_FIELDS = ['preset', 'seed', 'stepsPerRound', 'extraRounds', 'batchSize', 'checkpointEvery', 'cacheSize', 'augment', 'selfTraining', 'predictions', 'detr', 'proposals'];
+const FILE_FIELDS = ['preset', 'seed', 'stepsPerRound', 'extraRounds', 'batchSize', 'checkpointEvery', 'cacheSize', 'augment', 'classShare', 'selfTraining', 'predictions', 'detr', 'proposals'];
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
@@ -66,6 +66,11 @@ function augmentField(where: string, v: unknown, base: AugmentConfig): AugmentCo
     throw new Error(`${where}.cropMinScale: expected a number in [${MIN_CROP_SCALE}, 1] (1: no crops), got ${JSON.stringify(a.cropMinScale)}`);
   }
   return { flip: a.flip, cropMinScale: a.cropMinScale };
+}
+
+function shareField(where: string, v: unknown): number {
+  if (typeof v === 'number' && v > 0 && v <= 1) return v;
+  throw new Error(`${where}: expected a number in (0, 1] (1: every pseudo-class), got ${JSON.stringify(v)}`);
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -120,6 +125,7 @@ export function makePlan(o: Options): RunPlan {
     extraRounds: o.rounds ?? int('extraRounds', base.extraRounds, 0, 10),
     batchSize: int('batchSize', base.batchSize, 1, 64),
     augment: file.augment === undefined ? base.augment : augmentField(where('augment'), file.augment, base.augment),
+    classShare: file.classShare === undefined ? base.classShare : shareField(where('classShare'), file.classShare),
     checkpointEvery: int('checkpointEvery', base.checkpointEvery, 1, 1_000_000),
   };
   return {

@@ -9,12 +9,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { bestClasses, DEFAULT_CLASS_SHARE } from '../../src/core/classSelection';
 import { readSafetensors } from '../../src/core/safetensors';
 import { CONFIG_METADATA_KEY } from '../../src/worker/runArchive';
 import { parseTrainingConfig } from '../../src/worker/trainingConfigSchema';
 import { builtApp, ROOT } from './app';
 import { ANNOTATIONS, evaluateRun, formatRows } from './apEval';
 import { checkOutputs, readMetrics, readRun, sameResults } from './checkOutputs';
+import type { CocoFileResult } from './outputs';
+import { readResultsFile } from './resultsFile';
 
 const CLI = join(ROOT, 'scripts', 'pretrain', 'cli.ts');
 const DEMO = ['--demo', '--preset', 'tiny', '--steps', '20', '--rounds', '1', '--backend', 'wasm'];
@@ -84,6 +87,14 @@ describe.concurrent('npm run pretrain', () => {
       expect(lastResumed?.losses[key]).toBeCloseTo(lastFull?.losses[key] ?? NaN, 4);
     }
     expect(readFileSync(join(killed, 'proposals.json'), 'utf8'), 'same seed: same proposals and clusters').toBe(readFileSync(join(full, 'proposals.json'), 'utf8'));
+    // Round 0 trains on the proposals of the best-scoring share of the pseudo-classes, no others.
+    const proposals = readResultsFile(join(full, 'proposals.json'));
+    const asClasses = (rows: CocoFileResult[]) => ({ clusters: Int32Array.from(rows, (r) => r.category_id), scores: Float32Array.from(rows, (r) => r.score) });
+    const kept = bestClasses([asClasses(proposals)], DEFAULT_CLASS_SHARE);
+    const key = (r: CocoFileResult) => `${r.file_name} ${r.bbox.join(' ')} ${r.category_id}`;
+    const labels = readResultsFile(join(full, 'pseudo_labels_round0.json')).map(key).sort();
+    expect(kept.size).toBeLessThan(new Set(proposals.map((r) => r.category_id)).size);
+    expect(labels).toEqual(proposals.filter((r) => kept.has(r.category_id)).map(key).sort());
     sameResults(join(full, 'predictions.json'), join(killed, 'predictions.json'), 1e-3);
     console.log(`class-agnostic AP of the demo run against ${ANNOTATIONS}:\n${formatRows(evaluateRun(full))}`);
   }, 900_000);

@@ -3,6 +3,7 @@
 // `lossSeries` (fast state, drawn on animation frames; see lossSeries.ts).
 
 import type { StateCreator } from 'zustand';
+import { DEFAULT_CLASS_SHARE } from '../core/classSelection';
 import { detrPreset, type DetrPreset } from '../core/detrConfig';
 import { NO_AUGMENT } from '../core/augment';
 import { DEFAULT_SELF_TRAINING } from '../core/trainData';
@@ -64,7 +65,7 @@ export interface TrainingSlice {
 export function defaultTrainingConfig(preset: DetrPreset = 'laptop'): TrainingConfig {
   const tiny = preset === 'tiny';
   return {
-    preset, detr: detrPreset(preset), stepsPerRound: tiny ? 50 : 1000, extraRounds: 1, batchSize: tiny ? 2 : 4, augment: NO_AUGMENT,
+    preset, detr: detrPreset(preset), stepsPerRound: tiny ? 50 : 1000, extraRounds: 1, batchSize: tiny ? 2 : 4, augment: NO_AUGMENT, classShare: DEFAULT_CLASS_SHARE,
     selfTraining: DEFAULT_SELF_TRAINING, pinned: [], checkpointEvery: tiny ? 5 : 50,
   };
 }

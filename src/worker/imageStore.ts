@@ -130,7 +130,7 @@ export class ImageStore {
     if (slot !== 'A' && slot !== 'B') return null;
     const c = await this.db.get('checkpoints', slot);
     // Runs saved before augmentation existed trained without it, and resume that way.
-    return c ? { ...c, config: { ...c.config, augment: c.config.augment ?? NO_AUGMENT } } : null;
+    return c ? { ...c, config: { ...c.config, augment: c.config.augment ?? NO_AUGMENT, classShare: c.config.classShare ?? 1 } } : null;
   }
 
   /**

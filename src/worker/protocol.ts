@@ -147,6 +147,11 @@ export interface TrainingConfig {
   batchSize: number;
   /** Random flips and crops of each training image and its targets (DETR's; off in runs saved before it existed). */
   augment: AugmentConfig;
+  /**
+   * Share of the pseudo-classes round 0 trains on, in (0, 1]: those whose proposals score highest
+   * on average (core/classSelection.ts); the others' proposals are not targets. 1 keeps all.
+   */
+  classShare: number;
   /** Which predictions become the next round's targets. */
   selfTraining: SelfTrainingFilter;
   /** Images whose predictions the UI shows while training (ids). */

@@ -16,7 +16,7 @@ import { parseTrainingConfig } from './trainingConfigSchema';
 
 const config: TrainingConfig = {
   preset: 'tiny', detr: detrPreset('tiny'), stepsPerRound: 4, extraRounds: 0, batchSize: 2,
-  augment: DETR_AUGMENT, selfTraining: DEFAULT_SELF_TRAINING, pinned: ['abc'], checkpointEvery: 5,
+  augment: DETR_AUGMENT, classShare: 1, selfTraining: DEFAULT_SELF_TRAINING, pinned: ['abc'], checkpointEvery: 5,
 };
 const values = Float32Array.from([1, -2, 3.5, 0, 1e-7, -0]);
 const weights = writeSafetensors([{ name: 'query_embed.weight', shape: [2, 3], data: values }], { step: '4' });

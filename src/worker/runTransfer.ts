@@ -11,6 +11,7 @@
 import { version } from '../../package.json';
 import { restoreTrainer, snapshotTrainer } from '../core/checkpoint';
 import type { MobileNetV2Weights } from '../core/mobilenetV2';
+import { bestClasses, keepClasses } from '../core/classSelection';
 import { proposalsToTargets } from '../core/trainData';
 import { createTrainer, disposeTrainer, evaluateLoss } from '../core/trainer';
 import { predictImages } from './finalModel';
@@ -70,7 +71,7 @@ export async function importRun(store: ImageStore, encoder: MobileNetV2Weights, 
   const metas = new Map((await store.listMetas()).map((m) => [m.id, m]));
   const { imageIds, targets, rounds } = run.rounds.has(round)
     ? targetsFromArchive(run.rounds, round, metas, K)
-    : targetsFromProposals(await store.getProposals(), metas, K);
+    : targetsFromProposals(await store.getProposals(), metas, K, config.classShare);
   const trainer = createTrainer({ ...config.detr, numClasses: K }, encoder);
   try {
     loadImportedRun(trainer, run, step);
@@ -115,17 +116,18 @@ function targetsFromArchive(files: ReadonlyMap<number, CocoDataset>, round: numb
   return { imageIds: current.imageIds, targets: current.labels.targets, rounds: read.map((r) => r.labels) };
 }
 
-/** A file without the round's pseudo-labels (a bare .safetensors) trains on the dataset's proposals. */
-function targetsFromProposals(proposals: ProposalRunResult | null, metas: ReadonlyMap<string, ImageMeta>, K: number): RunTargets {
+/** A file without the round's pseudo-labels (a bare .safetensors) trains on the dataset's proposals, of the config's share of classes. */
+function targetsFromProposals(proposals: ProposalRunResult | null, metas: ReadonlyMap<string, ImageMeta>, K: number, classShare: number): RunTargets {
   if (!proposals) throw new Error('run the proposals stage first: a resumed run trains on the dataset\'s proposals');
   if (proposals.K > K) throw new Error(`the imported detector has ${K} pseudo-classes, the dataset's proposals have ${proposals.K}; run proposals with K ≤ ${K}`);
   const known = proposals.images.filter((im) => metas.has(im.imageId));
   if (known.length === 0) throw new Error('none of the proposals\' images is in the dataset: run the proposals stage again');
+  const kept = bestClasses(proposals.images, classShare);
   return {
     imageIds: known.map((im) => im.imageId),
     targets: known.map((im) => {
       const meta = metas.get(im.imageId)!;
-      return proposalsToTargets(im.boxes, im.clusters, meta.storedWidth, meta.storedHeight);
+      return proposalsToTargets(im.boxes, keepClasses(im.clusters, kept), meta.storedWidth, meta.storedHeight);
     }),
   };
 }

@@ -23,7 +23,7 @@ let other: tf.Tensor4D;
 
 const config: TrainingConfig = {
   preset: 'tiny', detr: { ...detrPreset('tiny'), numQueries: 6 }, stepsPerRound: 10, extraRounds: 0, batchSize: 1,
-  augment: DETR_AUGMENT, selfTraining: DEFAULT_SELF_TRAINING, pinned: [], checkpointEvery: 5,
+  augment: DETR_AUGMENT, classShare: 1, selfTraining: DEFAULT_SELF_TRAINING, pinned: [], checkpointEvery: 5,
 };
 const detr = { ...config.detr, numClasses: 3 };
 const targets: ImageTargets[] = [{ classes: Int32Array.from([1, 2]), boxes: Float32Array.from([0.4, 0.5, 0.3, 0.3, 0.7, 0.3, 0.2, 0.4]) }];

@@ -51,6 +51,8 @@ export const TrainingConfigSchema = v.object({
   batchSize: int(1, 4096),
   // Runs saved before augmentation existed trained without it, and resume that way.
   augment: v.optional(v.object({ flip: v.boolean(), cropMinScale: real(MIN_CROP_SCALE, 1) }), NO_AUGMENT),
+  // Runs saved before the class share existed trained on every pseudo-class.
+  classShare: v.optional(v.pipe(v.number(), v.finite(), v.gtValue(0), v.maxValue(1)), 1),
   selfTraining: v.object({ scoreThreshold: real(0, 1), nmsIou: real(0, 1), maxPerImage: int(1, 10_000) }),
   pinned: v.array(v.string()),
   checkpointEvery: int(1, 1e9),

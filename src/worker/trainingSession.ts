@@ -11,6 +11,7 @@ import { augmentBatch } from '../core/augment';
 import type { ImageTargets } from '../core/matcher';
 import type { MobileNetV2Weights } from '../core/mobilenetV2';
 import { mixSeed, mulberry32 } from '../core/rng';
+import { bestClasses, keepClasses } from '../core/classSelection';
 import { detectionsToTargets, predict, proposalsToTargets } from '../core/trainData';
 import { createTrainer, disposeTrainer, evaluateLoss, NonFiniteLossError, trainStep, type Trainer } from '../core/trainer';
 import { wasmBatchProblem } from '../core/wasmMemory';
@@ -145,7 +146,9 @@ export class TrainingSession {
       this.emit({ type: 'resumed', step: from.step, savedProbeLoss: from.probeLoss, probeLoss: await this.probeLoss(state) });
       return state;
     }
-    const byId = new Map(saved!.images.map((im) => [im.imageId, im]));
+    // Round 0 trains on the proposals of the best-scoring share of the pseudo-classes.
+    const kept = bestClasses(saved!.images, this.config.classShare);
+    const byId = new Map(saved!.images.map((im) => [im.imageId, { ...im, clusters: keepClasses(im.clusters, kept) }]));
     const targets = images.map((im) => {
       const p = byId.get(im.meta.id);
       return p ? proposalsToTargets(p.boxes, p.clusters, im.meta.storedWidth, im.meta.storedHeight) : emptyTargets();

@@ -11,19 +11,20 @@ describe('applyTexts', () => {
   });
 
   it('applies edited values, including an exponent learning rate', () => {
-    const { config } = applyTexts(base, { stepsPerRound: '20', extraRounds: '1', batchSize: '2', lr: '3e-4', scoreThreshold: '0.25' });
-    expect(config).toMatchObject({ stepsPerRound: 20, extraRounds: 1, batchSize: 2, selfTraining: { ...base.selfTraining, scoreThreshold: 0.25 } });
+    const { config } = applyTexts(base, { stepsPerRound: '20', extraRounds: '1', batchSize: '2', lr: '3e-4', classShare: '0.5', scoreThreshold: '0.25' });
+    expect(config).toMatchObject({ stepsPerRound: 20, extraRounds: 1, batchSize: 2, classShare: 0.5, selfTraining: { ...base.selfTraining, scoreThreshold: 0.25 } });
     expect(config?.detr.optim.lr).toBe(3e-4);
     expect(config?.detr.optim.lrBackbone).toBe(base.detr.optim.lrBackbone);
   });
 
   it('names each bad field by its label, with what came', () => {
-    const { config, problems } = applyTexts(base, { stepsPerRound: '0', extraRounds: '1.5', batchSize: 'two', lr: '0', scoreThreshold: '1.5' });
+    const { config, problems } = applyTexts(base, { stepsPerRound: '0', extraRounds: '1.5', batchSize: 'two', lr: '0', classShare: '0', scoreThreshold: '1.5' });
     expect(config).toBeNull();
     expect(problems.stepsPerRound).toBe('Steps per round: expected a whole number from 1 to 1000000, got 0');
     expect(problems.extraRounds).toMatch(/^Self-training rounds: .* got 1\.5$/);
     expect(problems.batchSize).toMatch(/^Batch size: .* got "two"$/);
     expect(problems.lr).toBe('Learning rate: expected a number in (0, 1], got 0');
+    expect(problems.classShare).toBe('Pseudo-classes kept: expected a number above 0 and at most 1, got 0');
     expect(problems.scoreThreshold).toBe('Self-training threshold: expected a number from 0 to 1, got 1.5');
   });
 

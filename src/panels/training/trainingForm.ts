@@ -5,9 +5,9 @@
 import { validateDetrConfig } from '../../core/detrConfig';
 import type { TrainingConfig } from '../../worker/protocol';
 
-export type TextField = 'stepsPerRound' | 'extraRounds' | 'batchSize' | 'lr' | 'scoreThreshold';
+export type TextField = 'stepsPerRound' | 'extraRounds' | 'batchSize' | 'lr' | 'classShare' | 'scoreThreshold';
 /** The fields that hold a whole number. */
-type WholeField = Exclude<TextField, 'lr' | 'scoreThreshold'>;
+type WholeField = Exclude<TextField, 'lr' | 'classShare' | 'scoreThreshold'>;
 
 export interface TextFieldSpec {
   name: TextField;
@@ -32,6 +32,12 @@ export const TEXT_FIELDS: readonly TextFieldSpec[] = [
     inputMode: 'decimal',
   },
   {
+    name: 'classShare',
+    label: 'Pseudo-classes kept',
+    help: 'Share of the pseudo-classes round 0 trains on: those whose proposals score highest on average (the rest are mostly background). 1 keeps all.',
+    inputMode: 'decimal',
+  },
+  {
     name: 'scoreThreshold',
     label: 'Self-training threshold',
     help: "A prediction becomes a target of the next round when its class probability is at least this: 0 to 1, by default 0.5.",
@@ -52,7 +58,7 @@ export type Problems = Partial<Record<TextField, string>>;
 export function textsOf(c: TrainingConfig): FormTexts {
   return {
     stepsPerRound: String(c.stepsPerRound), extraRounds: String(c.extraRounds), batchSize: String(c.batchSize), lr: String(c.detr.optim.lr),
-    scoreThreshold: String(c.selfTraining.scoreThreshold),
+    classShare: String(c.classShare), scoreThreshold: String(c.selfTraining.scoreThreshold),
   };
 }
 
@@ -83,9 +89,16 @@ export function applyTexts(base: TrainingConfig, texts: FormTexts): { config: Tr
     const message = err instanceof Error ? err.message : String(err);
     problems.lr = `${labelOf('lr')}: ${message.replace(/^invalid detr config: optim\.lr: /, '')}`.replace(/got ""$/, 'got nothing');
   }
-  const score = parse(texts.scoreThreshold);
-  const scoreOk = typeof score === 'number' && score >= 0 && score <= 1;
-  if (!scoreOk) problems.scoreThreshold = `${labelOf('scoreThreshold')}: expected a number from 0 to 1, got ${typeof score === 'number' ? score : shown(score)}`;
-  if (!scoreOk || Object.keys(problems).length > 0) return { config: null, problems };
-  return { config: { ...base, ...whole, detr, selfTraining: { ...base.selfTraining, scoreThreshold: score } }, problems };
+  const share = unitField('classShare', texts.classShare, false, problems);
+  const score = unitField('scoreThreshold', texts.scoreThreshold, true, problems);
+  if (share === null || score === null || Object.keys(problems).length > 0) return { config: null, problems };
+  return { config: { ...base, ...whole, detr, classShare: share, selfTraining: { ...base.selfTraining, scoreThreshold: score } }, problems };
+}
+
+/** A number in [0, 1] (or (0, 1] without zero), or null with the field's problem recorded. */
+function unitField(field: 'classShare' | 'scoreThreshold', text: string, zero: boolean, problems: Problems): number | null {
+  const v = parse(text);
+  if (typeof v === 'number' && (zero ? v >= 0 : v > 0) && v <= 1) return v;
+  problems[field] = `${labelOf(field)}: expected a number ${zero ? 'from 0 to 1' : 'above 0 and at most 1'}, got ${typeof v === 'number' ? v : shown(v)}`;
+  return null;
 }
