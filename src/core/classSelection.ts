@@ -5,7 +5,10 @@
 //
 // Dimensions: P proposals of an image, K pseudo-classes.
 
-/** Share of the pseudo-classes round 0 trains on (measured on the demo: see the README). */
+/**
+ * Share of the pseudo-classes round 0 trains on. On the demo it lifted the predictions' class-agnostic
+ * AP50 from 1.33% to 3.38% after 2,000 tiny steps (`npm run eval:selftrain -- --class-share`).
+ */
 export const DEFAULT_CLASS_SHARE = 0.25;
 
 export interface ScoredClasses {
