@@ -14,7 +14,8 @@
 //   npm run eval:selftrain -- --run runs/r0 [--preset laptop] [--attention dense,deformable]
 //       [--steps 600] [--eval-at 150,300,600|none] [--batch 4] [--lr 1e-4] [--seed 0]
 //       [--backend wasm|cpu|webgpu] [--budget-s S] [--json out.json] [--log steps.jsonl] [--augment flip-crop|flip|crop|none]
-//       [--class-share 1]: train on the pseudo-labels of that share of the pseudo-classes (core/classSelection.ts)
+//       [--class-share 1]: keep the pseudo-labels of that share of the pseudo-classes, picked as the worker picks them
+//       (core/classSelection.ts); a run's file already holds the share that run trained on
 import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
