@@ -129,7 +129,8 @@ export class ImageStore {
     const slot = await this.db.get('settings', 'checkpointSlot');
     if (slot !== 'A' && slot !== 'B') return null;
     const c = await this.db.get('checkpoints', slot);
-    // Runs saved before augmentation existed trained without it, and resume that way.
+    // Runs saved before augmentation and the class share existed trained without flips and crops, on
+    // every pseudo-class, and resume that way.
     return c ? { ...c, config: { ...c.config, augment: c.config.augment ?? NO_AUGMENT, classShare: c.config.classShare ?? 1 } } : null;
   }
 
