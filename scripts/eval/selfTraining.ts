@@ -34,7 +34,7 @@ import { createTrainer, disposeTrainer, trainStep, type Trainer } from '../../sr
 import { checkWebGpuErrors, switchBackend, webGpuAdapterName, type NodeBackend } from '../../src/testing/backends';
 import { loadEncoderInNode } from '../../src/testing/nodeEncoder';
 import { inputSize } from '../../src/worker/trainingImages';
-import { OUTPUT_FILES, type CocoFileResult } from '../pretrain/outputs';
+import { OUTPUT_FILES, scoredClasses, type CocoFileResult } from '../pretrain/outputs';
 import { readResultsFile } from '../pretrain/resultsFile';
 import { DEMO_DIR, readCoco, readRgba, type EvalEntry } from './demoSet';
 
@@ -114,8 +114,7 @@ function readRoundZero(run: string, classShare: number): RoundZero {
   // The runner's own format check: a list of COCO results, boxes inside their images.
   const read = (file: string) => readResultsFile(join(run, file), sizes);
   const proposals = read(OUTPUT_FILES.proposals);
-  const asClasses = { clusters: Int32Array.from(proposals, (r) => r.category_id), scores: Float32Array.from(proposals, (r) => r.score) };
-  const kept = bestClasses([asClasses], classShare);
+  const kept = bestClasses([scoredClasses(proposals)], classShare);
   const labels = read(OUTPUT_FILES.pseudoLabels(0)).filter((r) => kept.has(r.category_id));
   const stray = labels.find((r) => !sizes.has(r.file_name));
   if (stray) throw new Error(`${run}/${OUTPUT_FILES.pseudoLabels(0)}: ${stray.file_name} is not a demo image; --run takes a --demo run`);

@@ -6,6 +6,7 @@
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { boxXyxy } from '../../src/core/boxes';
+import type { ScoredClasses } from '../../src/core/classSelection';
 import { cachedScale, cocoResults, type CocoBbox, type CocoImage } from '../../src/core/cocoFormat';
 import type { RunnerImage } from '../../src/runner/types';
 import type { StepReport } from '../../src/worker/protocol';
@@ -17,6 +18,11 @@ export interface CocoFileResult {
   bbox: CocoBbox;
   score: number;
   category_id: number;
+}
+
+/** A results file's pseudo-classes and scores, as core/classSelection.ts ranks them. */
+export function scoredClasses(rows: readonly CocoFileResult[]): ScoredClasses {
+  return { clusters: Int32Array.from(rows, (r) => r.category_id), scores: Float32Array.from(rows, (r) => r.score) };
 }
 
 /** Boxes of one image in its cached copy's pixels: [D·4] x1, y1, x2, y2, best first or not. */

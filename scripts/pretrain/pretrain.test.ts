@@ -16,7 +16,7 @@ import { parseTrainingConfig } from '../../src/worker/trainingConfigSchema';
 import { builtApp, ROOT } from './app';
 import { ANNOTATIONS, evaluateRun, formatRows } from './apEval';
 import { checkOutputs, readMetrics, readRun, sameResults } from './checkOutputs';
-import type { CocoFileResult } from './outputs';
+import { scoredClasses, type CocoFileResult } from './outputs';
 import { readResultsFile } from './resultsFile';
 
 const CLI = join(ROOT, 'scripts', 'pretrain', 'cli.ts');
@@ -89,8 +89,7 @@ describe.concurrent('npm run pretrain', () => {
     expect(readFileSync(join(killed, 'proposals.json'), 'utf8'), 'same seed: same proposals and clusters').toBe(readFileSync(join(full, 'proposals.json'), 'utf8'));
     // Round 0 trains on the proposals of the best-scoring share of the pseudo-classes, no others.
     const proposals = readResultsFile(join(full, 'proposals.json'));
-    const asClasses = (rows: CocoFileResult[]) => ({ clusters: Int32Array.from(rows, (r) => r.category_id), scores: Float32Array.from(rows, (r) => r.score) });
-    const kept = bestClasses([asClasses(proposals)], DEFAULT_CLASS_SHARE);
+    const kept = bestClasses([scoredClasses(proposals)], DEFAULT_CLASS_SHARE);
     const key = (r: CocoFileResult) => `${r.file_name} ${r.bbox.join(' ')} ${r.category_id}`;
     const labels = readResultsFile(join(full, 'pseudo_labels_round0.json')).map(key).sort();
     expect(kept.size).toBeLessThan(new Set(proposals.map((r) => r.category_id)).size);
