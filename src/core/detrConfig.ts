@@ -101,7 +101,7 @@ export const DETR_PRESETS = {
     seed: 0,
     backbone: { init: 'encoder', featureLevel: 'stride16' },
     transformer: { dModel: 64, numHeads: 4, numEncoderLayers: 2, numDecoderLayers: 2, dimFeedforward: 128, dropout: 0, preNorm: false, attention: 'dense', numPoints: 4 },
-    optim: { ...OPTIM, warmupSteps: 10, lrDropEvery: 1_000 },
+    optim: { ...OPTIM, warmupSteps: 10 },
   },
   /** What a laptop's integrated GPU trains in minutes to hours. */
   laptop: {
