@@ -101,6 +101,8 @@ export const DETR_PRESETS = {
     seed: 0,
     backbone: { init: 'encoder', featureLevel: 'stride16' },
     transformer: { dModel: 64, numHeads: 4, numEncoderLayers: 2, numDecoderLayers: 2, dimFeedforward: 128, dropout: 0, preNorm: false, attention: 'dense', numPoints: 4 },
+    // No lr drop within a demo-length run: on the demo, dropping at step 1,000 left the detector at AP50
+    // 5.46 after 2,000 steps, against 6.38 without (its proposals: 5.33).
     optim: { ...OPTIM, warmupSteps: 10 },
   },
   /** What a laptop's integrated GPU trains in minutes to hours. */
