@@ -7,7 +7,8 @@
 
 /**
  * Share of the pseudo-classes round 0 trains on. On the demo it lifted the predictions' class-agnostic
- * AP50 from 1.33% to 3.38% after 2,000 tiny steps (`npm run eval:selftrain -- --class-share`).
+ * AP50 from 1.33% to 3.38% after 2,000 tiny steps, under the tiny preset's former lr drop at step 1,000
+ * (`npm run eval:selftrain -- --class-share`).
  */
 export const DEFAULT_CLASS_SHARE = 0.25;
 
